@@ -1,0 +1,202 @@
+"""Settings for every environment, read from environment variables (see `.env.example`).
+
+Nothing here branches on DEBUG to pick collaborators: `AUTH0_DOMAIN` chooses the tenant
+(the sandbox or a real one), `DATABASE_URL` the database and `REDIS_URL` whether
+coordination (broker, locks, rate limits, token cache) is shared through Redis or
+embedded in the process.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+PORTAL_ENV: str = env.str("PORTAL_ENV", default="development")
+PRODUCTION = PORTAL_ENV == "production"
+DEBUG: bool = env.bool("DEBUG", default=not PRODUCTION)
+
+
+def _dev_secret_key() -> str:
+    """A key generated once per checkout and kept under var/, so sessions survive restarts."""
+    VAR_DIR.mkdir(exist_ok=True)
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY: str = env.str("SECRET_KEY", default="") or ("" if PRODUCTION else _dev_secret_key())
+ALLOWED_HOSTS: list[str] = env.list(
+    "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+PORTAL_BASE_URL: str = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "portal",
+    "orgs",
+    "idp_selfservice",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+ASGI_APPLICATION = "portal.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded stack runs web and worker threads in one process: wait for the write
+    # lock instead of failing, and take it at BEGIN so readers never need to upgrade.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "portal.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+
+# --- Coordination: broker, locks, rate limits, token cache ----------------------------
+REDIS_URL: str = env.str("REDIS_URL", default="")
+COORDINATION_URL = REDIS_URL or "embedded://"
+
+CELERY_BROKER_URL: str = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_TIME_LIMIT: int = env.int("CELERY_TASK_TIME_LIMIT", default=120)
+CELERY_TASK_SOFT_TIME_LIMIT: int = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=90)
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {"orgs.tasks.run_sync_operation": {"queue": "auth0"}}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis redelivers unacked messages after this; keep it above the hard time limit.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+
+# --- Auth0 ------------------------------------------------------------------------------
+# A bare domain ("tenant.eu.auth0.com") means https; a full URL (the sandbox,
+# "http://127.0.0.1:8001") is used as given.
+AUTH0_DOMAIN: str = env.str("AUTH0_DOMAIN", default="" if PRODUCTION else "http://127.0.0.1:8001")
+AUTH0_MGMT_CLIENT_ID: str = env.str(
+    "AUTH0_MGMT_CLIENT_ID", default="" if PRODUCTION else "sandbox-portal-m2m"
+)
+AUTH0_MGMT_CLIENT_SECRET: str = env.str(
+    "AUTH0_MGMT_CLIENT_SECRET", default="" if PRODUCTION else "sandbox-portal-m2m-secret"
+)
+AUTH0_MGMT_AUDIENCE: str = env.str("AUTH0_MGMT_AUDIENCE", default="")
+AUTH0_LOGIN_CLIENT_ID: str = env.str(
+    "AUTH0_LOGIN_CLIENT_ID", default="" if PRODUCTION else "sandbox-portal-login"
+)
+AUTH0_LOGIN_CLIENT_SECRET: str = env.str(
+    "AUTH0_LOGIN_CLIENT_SECRET", default="" if PRODUCTION else "sandbox-portal-login-secret"
+)
+AUTH0_RATE_PLAN: str = env.str("AUTH0_RATE_PLAN", default="enterprise")
+# "bucket=burst:per_second,..." e.g. "global=10:2,organization_writes=5:1"
+AUTH0_RATE_OVERRIDES: str = env.str("AUTH0_RATE_OVERRIDES", default="")
+AUTH0_TIMEOUT: float = env.float("AUTH0_TIMEOUT", default=10.0)
+AUTH0_STAFF_ORGANIZATION: str = env.str("AUTH0_STAFF_ORGANIZATION", default="staff")
+STAFF_EMAIL_DOMAINS: list[str] = env.list("STAFF_EMAIL_DOMAINS", default=[])
+
+# --- Sync engine -------------------------------------------------------------------------
+SYNC_MAX_ATTEMPTS: int = env.int("SYNC_MAX_ATTEMPTS", default=12)
+SYNC_LEASE_SECONDS: int = env.int("SYNC_LEASE_SECONDS", default=180)
+SYNC_SWEEP_SECONDS: float = env.float("SYNC_SWEEP_SECONDS", default=10.0)
+RECONCILE_SECONDS: float = env.float("RECONCILE_SECONDS", default=3600.0)
+
+# --- Web --------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+
+LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "portal.logging.RedactSecretsFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # httpx logs full URLs at INFO; tokens never travel in URLs, but keep it quiet.
+        "httpx": {"level": "WARNING"},
+        "django.db.backends": {"level": "INFO"},
+    },
+}
