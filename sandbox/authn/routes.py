@@ -1,0 +1,121 @@
+"""Registers this package's handlers with the core's route registry and grant registry.
+
+Importing ``token`` registers the ``authorization_code`` grant on ``/oauth/token``.
+"""
+
+from __future__ import annotations
+
+from werkzeug.wrappers import Response
+
+from ..routing import Call, control_route, html_response, json_response, route
+from . import authorize as authorize_mod
+from . import endpoints, enterprise, login, outbox, tickets
+from . import token as _token  # noqa: F401  (registers the authorization_code grant)
+from .env import Env
+
+
+@route("GET", "/.well-known/openid-configuration")
+def openid_configuration(call: Call) -> Response:
+    return json_response(endpoints.openid_configuration(Env(call)))
+
+
+@route("GET", "/.well-known/jwks.json")
+def jwks(call: Call) -> Response:
+    return json_response(call.app.keys.jwks())
+
+
+@route("GET", "/userinfo")
+def userinfo(call: Call) -> Response:
+    return endpoints.userinfo(Env(call), call.request)
+
+
+@route("GET", "/v2/logout")
+def logout(call: Call) -> Response:
+    return endpoints.logout(Env(call), call.request, return_param="returnTo")
+
+
+@route("GET", "/oidc/logout")
+def oidc_logout(call: Call) -> Response:
+    state = call.request.args.get("state")
+    return endpoints.logout(
+        Env(call), call.request, return_param="post_logout_redirect_uri", extra={"state": state}
+    )
+
+
+@route("GET", "/authorize")
+def authorize(call: Call) -> Response:
+    return authorize_mod.authorize(Env(call), call.request)
+
+
+@route(["GET", "POST"], "/u/login")
+def login_page(call: Call) -> Response:
+    return login.login(Env(call), call.request)
+
+
+@route(["GET", "POST"], "/u/organization")
+def organization_page(call: Call) -> Response:
+    return login.organization(Env(call), call.request)
+
+
+@route(["GET", "POST"], "/u/login/invitation")
+def invitation_page(call: Call) -> Response:
+    return login.invitation(Env(call), call.request)
+
+
+@route(["GET", "POST"], "/lo/reset")
+def reset_password(call: Call) -> Response:
+    return tickets.reset_password(Env(call), call.request)
+
+
+@route("GET", "/u/email-verification")
+def verify_email(call: Call) -> Response:
+    return tickets.verify_email(Env(call), call.request)
+
+
+@control_route(["GET", "POST"], "/idp/<connection>")
+def simulated_idp(call: Call) -> Response:
+    return enterprise.idp(Env(call), call.request, call.params["connection"])
+
+
+# --- the email outbox --------------------------------------------------------------------
+
+
+def _wants_html(call: Call) -> bool:
+    return call.request.args.get("format") == "html"
+
+
+@control_route("GET", "/emails")
+def emails(call: Call) -> Response:
+    """All emails, newest first; ``?to=`` filters by recipient, ``?format=html`` for people."""
+    wanted = (call.request.args.get("to") or "").lower()
+    items = [
+        outbox.email_json(e)
+        for e in reversed(call.state.emails)
+        if not wanted or e.to.lower() == wanted
+    ]
+    if _wants_html(call):
+        return html_response(outbox.outbox_page(items))
+    return json_response(items)
+
+
+@control_route("GET", "/emails/ui")
+def emails_ui(call: Call) -> Response:
+    items = [outbox.email_json(e) for e in reversed(call.state.emails)]
+    return html_response(outbox.outbox_page(items))
+
+
+@control_route("DELETE", "/emails")
+def clear_emails(call: Call) -> Response:
+    call.state.emails.clear()
+    return Response(b"", status=204)
+
+
+@control_route("GET", "/emails/<email_id>")
+def email(call: Call) -> Response:
+    found = next((e for e in call.state.emails if e.id == call.params["email_id"]), None)
+    if found is None:
+        return json_response({"error": "not_found", "error_description": "No such email"}, 404)
+    item = outbox.email_json(found)
+    if _wants_html(call):
+        return html_response(outbox.email_page(item))
+    return json_response(item)
