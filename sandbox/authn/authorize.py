@@ -12,9 +12,9 @@ from urllib.parse import quote
 
 from werkzeug.wrappers import Request, Response
 
-from . import cookies, pages, pkce, rules, store
+from . import pages, pkce, rules, store
 from .env import Env
-from .finish import complete, log_fields
+from .finish import complete, log_fields, read_session
 from .respond import error_page, error_to_client, redirect
 
 _RESPONSE_MODES = (None, "", "query", "form_post")
@@ -159,7 +159,7 @@ def authorize(env: Env, request: Request) -> Response:
 
 def _reuse_session(env: Env, request: Request, txn: store.Txn) -> Response | None:
     """Complete the login from the SSO cookie when its user may log in here."""
-    session = cookies.decode(env.session_secret, request.cookies.get(cookies.COOKIE_NAME))
+    session = read_session(env, request)
     if session is None:
         return None
     user = env.state.users.get(session.user_id)

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Request, Response
 from ..state import Client
 from . import claims, cookies, pages, rules
 from .env import Env
-from .finish import log_fields
+from .finish import log_fields, read_session
 from .respond import error_page, html, json_response, redirect, with_query
 
 
@@ -117,7 +117,7 @@ def _clear_session(response: Response) -> Response:
 
 
 def _log_logout(env: Env, request: Request, client: Client | None) -> None:
-    session = cookies.decode(env.session_secret, request.cookies.get(cookies.COOKIE_NAME))
+    session = read_session(env, request)
     user = env.state.users.get(session.user_id) if session else None
     if user is not None:
         env.write_log(

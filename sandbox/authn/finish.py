@@ -71,6 +71,11 @@ def fail(
     )
 
 
+def read_session(env: Env, request: Request) -> cookies.Session | None:
+    raw = request.cookies.get(cookies.COOKIE_NAME)
+    return cookies.decode(env.session_secret, raw, now=int(env.now()))
+
+
 def set_session(env: Env, response: Response, session: cookies.Session) -> None:
     response.set_cookie(
         cookies.COOKIE_NAME,
