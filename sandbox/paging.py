@@ -32,6 +32,7 @@ def offset_page(
     *,
     default_per_page: int = 50,
     max_page: int | None = None,
+    with_total: bool = True,
 ) -> Any:
     """A bare array, or `{key, start, limit, total}` with include_totals=true."""
     page = call.query_int("page", 0, minimum=0, maximum=max_page) or 0
@@ -47,7 +48,10 @@ def offset_page(
     window = [render(item) for item in items[start:end]] if start < end else []
     if not include_totals:
         return window
-    return {key: window, "start": start, "limit": per_page, "total": len(items)}
+    body: dict[str, Any] = {key: window, "start": start, "limit": per_page}
+    if with_total:
+        body["total"] = len(items)
+    return body
 
 
 def checkpoint_page(

@@ -130,10 +130,21 @@ class Role:
 
 @dataclass
 class OrgConnection:
+    """A connection associated with an organization.
+
+    `/enabled_connections` shows only entries with `is_enabled`; the newer
+    `/connections` view shows all and can hold disabled ones. Login code should use
+    `Organization.enabled_connection(id)`.
+    """
+
     connection_id: str
     assign_membership_on_login: bool = False
     show_as_button: bool = True
     is_signup_enabled: bool = False
+    is_enabled: bool = True
+    organization_connection_name: str | None = None
+    organization_access_level: str | None = None
+    extra: JSON = field(default_factory=dict)
 
 
 @dataclass
@@ -185,6 +196,17 @@ class Organization:
     invitations: dict[str, Invitation] = field(default_factory=dict)
     discovery_domains: dict[str, DiscoveryDomain] = field(default_factory=dict)
     extra: JSON = field(default_factory=dict)
+
+    def enabled_connection(self, connection_id: str) -> OrgConnection | None:
+        entry = self.connections.get(connection_id)
+        return entry if entry is not None and entry.is_enabled else None
+
+    def enabled_connections(self) -> list[OrgConnection]:
+        return [c for c in self.connections.values() if c.is_enabled]
+
+    def live_invitations(self, now: float) -> list[Invitation]:
+        """Invitations not yet expired (Auth0 stops returning expired ones)."""
+        return [i for i in self.invitations.values() if i.expires_at > now]
 
 
 @dataclass

@@ -5,7 +5,7 @@ messages like `Payload validation error: 'Missing required property: name'.` or
 `... 'String is too long (51 chars), maximum 50' on property name.`. Route modules
 describe their bodies with plain dicts (type, properties, required,
 additionalProperties, minLength, maxLength, pattern, minimum, maximum, minItems,
-maxItems, maxProperties, items, enum, format in {"email", "uri", "https-uri"}) and call
+maxItems, maxProperties, items, enum, format: "uri", "https-uri" or a FORMATS key) and call
 `validate(body, SCHEMA)`.
 """
 
@@ -27,6 +27,17 @@ _TYPE_NAMES = {
     "null": type(None),
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Named formats Auth0 checks by pattern; a miss reads "Object didn't pass validation
+# for format <name>: <value>".
+FORMATS: dict[str, re.Pattern[str]] = {
+    "email": _EMAIL,
+    "organization-name": re.compile(r"^[a-z0-9_-]+$"),
+    "html-color": re.compile(r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"),
+    "hostname": re.compile(
+        r"^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])\.)*"
+        r"([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])$"
+    ),
+}
 
 
 def type_name(value: Any) -> str:
@@ -94,13 +105,13 @@ def _check_string(value: str, schema: Schema, where: str) -> None:
     if "pattern" in schema and not re.search(schema["pattern"], value):
         _fail(f"String does not match pattern {schema['pattern']}: {value}", where)
     fmt = schema.get("format")
-    if fmt == "email" and not _EMAIL.match(value):
-        _fail("Object didn't pass validation for format email: " + value, where)
+    if fmt in FORMATS and not FORMATS[fmt].match(value):
+        _fail(f"Object didn't pass validation for format {fmt}: {value}", where)
     if fmt in ("uri", "https-uri"):
         parsed = urlparse(value)
         if not parsed.scheme or not parsed.netloc:
             _fail("Object didn't pass validation for format absolute-uri: " + value, where)
-        if fmt == "https-uri" and parsed.scheme != "https":
+        if fmt == "https-uri" and not https_or_local(value):
             _fail(
                 "Object didn't pass validation for format absolute-https-uri-or-empty: " + value,
                 where,
@@ -126,3 +137,15 @@ def _check_object(value: dict[str, Any], schema: Schema, where: str) -> None:
         sub = props.get(key, extra if isinstance(extra, dict) else None)
         if sub is not None:
             validate(item, sub, f"{where}.{key}" if where else key)
+
+
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
+
+
+def https_or_local(uri: str) -> bool:
+    """Auth0 requires https for login URIs and logo URLs. The sandbox also accepts http
+    on localhost/127.0.0.1 (a documented difference), so a dev stack needs no TLS."""
+    parsed = urlparse(uri)
+    if parsed.scheme == "https" and parsed.netloc:
+        return True
+    return parsed.scheme == "http" and (parsed.hostname or "") in LOCAL_HOSTS
