@@ -72,7 +72,7 @@ def save(state: State, path: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
     with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh, indent=1, sort_keys=True)
+        json.dump(data, fh, indent=1)  # unsorted: dict order is creation order
     os.replace(tmp, target)
 
 

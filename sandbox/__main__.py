@@ -1,0 +1,83 @@
+"""`python -m sandbox serve --port 8001 [--host 127.0.0.1] [--seed demo] [--state FILE]
+[--rate 16 --burst 50] [--m2m-client-id ID --m2m-client-secret SECRET]`."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from types import FrameType
+
+from werkzeug.serving import make_server
+
+from . import create_app
+from .seed import DEMO_CREDENTIALS, PORTAL_M2M_CLIENT_ID, PORTAL_M2M_CLIENT_SECRET
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the sandbox tenant as an HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8001)
+    serve.add_argument(
+        "--base-url", help="the URL clients use (default http://HOST:PORT); also the issuer"
+    )
+    serve.add_argument("--seed", choices=["demo", "none"], default="none")
+    serve.add_argument("--state", metavar="FILE", help="JSON snapshot to load and keep saved")
+    serve.add_argument("--rate", type=float, default=16.0, help="global bucket refill per second")
+    serve.add_argument("--burst", type=int, default=50, help="global bucket size")
+    serve.add_argument("--no-endpoint-buckets", action="store_true", help="only the global bucket")
+    serve.add_argument("--m2m-client-id", default=PORTAL_M2M_CLIENT_ID)
+    serve.add_argument("--m2m-client-secret", default=PORTAL_M2M_CLIENT_SECRET)
+    serve.add_argument("--random-seed", type=int, default=0, help="seed for random faults")
+    return parser
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    # Docker and process managers send SIGTERM: leave like Ctrl-C, saving the snapshot.
+    raise KeyboardInterrupt
+
+
+def serve(args: argparse.Namespace) -> int:
+    host = "localhost" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
+    base_url = (args.base_url or f"http://{host}:{args.port}").rstrip("/")
+    app = create_app(
+        base_url=base_url,
+        seed=None if args.seed == "none" else args.seed,
+        state_file=args.state,
+        rate=args.rate,
+        burst=args.burst,
+        endpoint_buckets=not args.no_endpoint_buckets,
+        m2m_client_id=args.m2m_client_id,
+        m2m_client_secret=args.m2m_client_secret,
+        random_seed=args.random_seed,
+    )
+    server = make_server(args.host, args.port, app, threaded=True)
+    signal.signal(signal.SIGTERM, _stop)
+    print(f"Auth0 sandbox at {base_url}  (issuer {app.config.issuer})", flush=True)
+    print(f"  Management API: {base_url}/api/v2/  control: {base_url}/__sandbox__/", flush=True)
+    print(f"  M2M client: {args.m2m_client_id} / {args.m2m_client_secret}", flush=True)
+    if args.seed == "demo":
+        for email, password in DEMO_CREDENTIALS.items():
+            print(f"  demo login: {email} / {password}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        app.save()
+        print("sandbox stopped", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
