@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import threading
 from functools import cache
+from typing import TYPE_CHECKING
 
 import redis
 from django.conf import settings
+
+if TYPE_CHECKING:
+    import fakeredis
 
 _lock = threading.Lock()
 
 
 @cache
-def _embedded_server() -> object:
+def _embedded_server() -> fakeredis.FakeServer:
     import fakeredis
 
     return fakeredis.FakeServer()

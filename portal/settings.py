@@ -88,7 +88,9 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")}
+# Empty values (a copied .env.example) count as unset.
+DATABASE_URL: str = env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded stack runs web and worker threads in one process: wait for the write
     # lock instead of failing, and take it at BEGIN so readers never need to upgrade.
@@ -110,7 +112,7 @@ LOGIN_REDIRECT_URL = "home"
 REDIS_URL: str = env.str("REDIS_URL", default="")
 COORDINATION_URL = REDIS_URL or "embedded://"
 
-CELERY_BROKER_URL: str = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_BROKER_URL: str = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -143,10 +145,16 @@ AUTH0_LOGIN_CLIENT_ID: str = env.str(
 AUTH0_LOGIN_CLIENT_SECRET: str = env.str(
     "AUTH0_LOGIN_CLIENT_SECRET", default="" if PRODUCTION else "sandbox-portal-login-secret"
 )
+# Encrypts secret connection options at rest; derived from SECRET_KEY when unset.
+FIELD_ENCRYPTION_KEY: str = env.str("FIELD_ENCRYPTION_KEY", default="")
 AUTH0_RATE_PLAN: str = env.str("AUTH0_RATE_PLAN", default="enterprise")
 # "bucket=burst:per_second,..." e.g. "global=10:2,organization_writes=5:1"
 AUTH0_RATE_OVERRIDES: str = env.str("AUTH0_RATE_OVERRIDES", default="")
 AUTH0_TIMEOUT: float = env.float("AUTH0_TIMEOUT", default=10.0)
+# The shared database connection organizations with the shared model use.
+AUTH0_SHARED_DB_CONNECTION: str = env.str(
+    "AUTH0_SHARED_DB_CONNECTION", default="Username-Password-Authentication"
+)
 AUTH0_STAFF_ORGANIZATION: str = env.str("AUTH0_STAFF_ORGANIZATION", default="staff")
 STAFF_EMAIL_DOMAINS: list[str] = env.list("STAFF_EMAIL_DOMAINS", default=[])
 
@@ -155,6 +163,18 @@ SYNC_MAX_ATTEMPTS: int = env.int("SYNC_MAX_ATTEMPTS", default=12)
 SYNC_LEASE_SECONDS: int = env.int("SYNC_LEASE_SECONDS", default=180)
 SYNC_SWEEP_SECONDS: float = env.float("SYNC_SWEEP_SECONDS", default=10.0)
 RECONCILE_SECONDS: float = env.float("RECONCILE_SECONDS", default=3600.0)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-sync-operations": {
+        "task": "orgs.tasks.sweep_sync_operations",
+        "schedule": SYNC_SWEEP_SECONDS,
+        "options": {"queue": "default", "expires": SYNC_SWEEP_SECONDS},
+    },
+    "reconcile-auth0": {
+        "task": "orgs.tasks.reconcile_all",
+        "schedule": RECONCILE_SECONDS,
+        "options": {"queue": "default", "expires": RECONCILE_SECONDS},
+    },
+}
 
 # --- Web --------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -165,6 +185,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -183,6 +205,18 @@ X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+
+EMAIL_BACKEND: str = env.str("EMAIL_BACKEND", default="") or (
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = VAR_DIR / "emails"
+EMAIL_HOST: str = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT: int = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER: str = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD: str = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS: bool = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
 
 LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

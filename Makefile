@@ -1,0 +1,59 @@
+# The two commands: `make run` (the whole portal, embedded defaults) and `make test`.
+# With DATABASE_URL / REDIS_URL set in the environment (or .env) both use them.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP := $(VENV)/.installed-dev
+PYTEST_ARGS ?=
+BENCH_ARGS ?= --orgs 200 --workers 4
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint migrate bench install install-dev clean help
+
+help:
+	@echo "make run      start web, worker, beat and the sandbox on http://127.0.0.1:8000"
+	@echo "make test     run the whole test suite"
+	@echo "make lint     ruff check, ruff format --check, mypy"
+	@echo "make migrate  apply database migrations"
+	@echo "make bench    provisioning benchmark (needs REDIS_URL)"
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(RUNTIME_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(DEV_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@ $(RUNTIME_STAMP)
+
+install: $(RUNTIME_STAMP)
+install-dev: $(DEV_STAMP)
+
+migrate: $(RUNTIME_STAMP)
+	$(PY) manage.py migrate --noinput
+
+run: migrate
+	$(PY) manage.py devstack --host $(HOST) --port $(PORT)
+
+test: $(DEV_STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy portal orgs idp_selfservice sandbox
+
+bench: $(DEV_STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py bench_provisioning $(BENCH_ARGS) --json
+	$(PY) manage.py bench_provisioning $(BENCH_ARGS) --faults --json
+
+clean:
+	rm -rf $(VENV) var/staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,87 @@
+"""The auth0-python Management API client, built the one way the portal uses it.
+
+- SDK retries are off (`max_retries=0`): the SDK would retry POSTs after a 5xx and 409s,
+  duplicating resources; the sync engine owns retries, idempotency and waiting.
+- Every request first takes tokens from the shared rate limiter and every response feeds
+  its rate-limit headers back, through httpx event hooks, so no call can bypass them.
+- The bearer token comes from the shared, cached client-credentials token.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from auth0.management.client import Auth0
+from django.conf import settings
+
+from orgs.auth0 import ratelimit, tokens
+from orgs.auth0.errors import Auth0Error, error_from_sdk
+
+# Waiting this long for a rate-limit token inside a call is fine; longer, and the
+# operation is rescheduled so the worker can run something that is not throttled.
+MAX_IN_CALL_WAIT = 3.0
+
+_lock = threading.Lock()
+_clients: dict[str, Auth0] = {}
+
+
+def _before_request(request: httpx.Request) -> None:
+    ratelimit.acquire(request.method, request.url.path, max_wait=MAX_IN_CALL_WAIT)
+
+
+def _after_response(response: httpx.Response) -> None:
+    request = response.request
+    ratelimit.observe(request.method, request.url.path, response.status_code, response.headers)
+    if response.status_code == 401:
+        tokens.invalidate()
+
+
+def management_client() -> Auth0:
+    """The process's client for the configured tenant (thread-safe, shared)."""
+    base = f"{tokens.auth0_base_url()}/api/v2"
+    with _lock:
+        client = _clients.get(base)
+        if client is None:
+            http = httpx.Client(
+                timeout=settings.AUTH0_TIMEOUT,
+                event_hooks={"request": [_before_request], "response": [_after_response]},
+            )
+            client = Auth0(base_url=base, token=tokens.management_token, httpx_client=http,
+                           max_retries=0)
+            _clients[base] = client
+        return client
+
+
+def forget_clients() -> None:
+    """Drop cached clients (tests that point AUTH0_DOMAIN somewhere else)."""
+    with _lock:
+        _clients.clear()
+
+
+@contextmanager
+def auth0_call() -> Iterator[None]:
+    """Translate whatever the SDK or the network raises into one `Auth0Error`."""
+    try:
+        yield
+    except Auth0Error:
+        raise
+    except Exception as exc:
+        error = error_from_sdk(exc)
+        if error.status == 401:
+            # The token was refused (rotated or revoked); the next try fetches a new one.
+            error.retryable = True
+        raise error from exc
+
+
+def as_dict(model: Any) -> dict[str, Any]:
+    """An SDK response model as a plain dict (None fields left out)."""
+    if model is None:
+        return {}
+    if isinstance(model, dict):
+        return model
+    dumped: dict[str, Any] = model.model_dump(mode="json", exclude_none=True, by_alias=True)
+    return dumped

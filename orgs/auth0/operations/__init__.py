@@ -1,0 +1,1 @@
+"""One idempotent function per Management API change. Plain data in, plain data out."""

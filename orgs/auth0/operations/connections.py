@@ -1,0 +1,108 @@
+"""Connections: adoptable creates, option updates merged under a lock (Auth0 replaces
+`options` whole), and enabled applications through the add/remove endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orgs.auth0.client import as_dict, auth0_call, management_client
+from orgs.auth0.errors import Auth0Error
+from orgs.auth0.locks import resource_lock
+from orgs.auth0.operations.organizations import PORTAL_ID_KEY
+
+
+def create_connection(*, name: str, strategy: str, display_name: str, options: dict[str, Any],
+                      is_domain_connection: bool, portal_id: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"name": name, "strategy": strategy, "options": options,
+                            "metadata": {PORTAL_ID_KEY: portal_id},
+                            "is_domain_connection": is_domain_connection}
+    if display_name:
+        body["display_name"] = display_name
+    try:
+        with auth0_call():
+            return as_dict(management_client().connections.create(**body))
+    except Auth0Error as exc:
+        if exc.status != 409:
+            raise
+    existing = find_connection(name)
+    if existing and (existing.get("metadata") or {}).get(PORTAL_ID_KEY) == portal_id:
+        return existing
+    raise Auth0Error(
+        f"A connection named '{name}' already exists in Auth0 and was not created for this "
+        "record. Import it, or choose another name.", status=409, code="connection_conflict")
+
+
+def find_connection(name: str) -> dict[str, Any] | None:
+    with auth0_call():
+        for item in management_client().connections.list(name=name, take=5):
+            found = as_dict(item)
+            if found.get("name") == name:
+                return found
+    return None
+
+
+def get_connection(connection_id: str) -> dict[str, Any] | None:
+    try:
+        with auth0_call():
+            return as_dict(management_client().connections.get(connection_id))
+    except Auth0Error as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def update_connection(connection_id: str, *, display_name: str, options: dict[str, Any],
+                      removed_option_keys: list[str]) -> dict[str, Any]:
+    """Merge our options into the current ones and write them back whole, verified."""
+    with resource_lock("connection", connection_id) as lock:
+        current = get_connection(connection_id)
+        if current is None:
+            raise Auth0Error(f"Connection {connection_id} no longer exists in Auth0.",
+                             status=404, code="inexistent_connection")
+        merged = {k: v for k, v in (current.get("options") or {}).items()
+                  if k not in removed_option_keys}
+        merged.update(options)
+        body: dict[str, Any] = {"options": merged,
+                                # omitting display_name would reset it to the name
+                                "display_name": display_name or current.get("display_name")
+                                or current["name"]}
+        with auth0_call():
+            management_client().connections.update(connection_id, **body)
+        lock.verify()
+        after = get_connection(connection_id) or {}
+        written = after.get("options") or {}
+        if any(written.get(key) != value for key, value in options.items()):
+            raise Auth0Error("Connection options did not read back as written; retrying.",
+                             code="verify_failed", retryable=True)
+        return after
+
+
+def delete_connection(connection_id: str) -> None:
+    """Delete it (Auth0 deletes its users too); already gone counts as done."""
+    try:
+        with auth0_call():
+            management_client().connections.delete(connection_id)
+    except Auth0Error as exc:
+        if exc.status != 404:
+            raise
+
+
+def set_connection_clients(connection_id: str, changes: dict[str, bool]) -> None:
+    """Enable (True) or disable (False) the connection for these client ids."""
+    if not changes:
+        return
+    request = [{"client_id": client_id, "status": status} for client_id, status in changes.items()]
+    with auth0_call():
+        management_client().connections.clients.update(connection_id, request=request)
+
+
+def connection_client_ids(connection_id: str) -> set[str]:
+    with auth0_call():
+        response = management_client().connections.clients.get(connection_id, take=100)
+    found = as_dict(response)
+    return {item["client_id"] for item in found.get("clients", [])}
+
+
+def list_connections() -> list[dict[str, Any]]:
+    with auth0_call():
+        return [as_dict(item) for item in management_client().connections.list(take=100)]

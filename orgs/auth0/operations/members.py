@@ -1,0 +1,49 @@
+"""Organization members and their roles: add/remove endpoints, safe without a lock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orgs.auth0.client import as_dict, auth0_call, management_client
+from orgs.auth0.errors import Auth0Error
+
+
+def add_member(org_id: str, user_id: str) -> None:
+    with auth0_call():
+        management_client().organizations.members.create(org_id, members=[user_id])
+
+
+def remove_member(org_id: str, user_id: str) -> None:
+    try:
+        with auth0_call():
+            management_client().organizations.members.delete(org_id, members=[user_id])
+    except Auth0Error as exc:
+        if exc.status != 404:
+            raise
+
+
+def assign_roles(org_id: str, user_id: str, role_ids: list[str]) -> None:
+    if role_ids:
+        with auth0_call():
+            management_client().organizations.members.roles.assign(org_id, user_id,
+                                                                    roles=role_ids)
+
+
+def remove_roles(org_id: str, user_id: str, role_ids: list[str]) -> None:
+    if role_ids:
+        with auth0_call():
+            management_client().organizations.members.roles.delete(org_id, user_id,
+                                                                   roles=role_ids)
+
+
+def member_role_ids(org_id: str, user_id: str) -> set[str]:
+    with auth0_call():
+        pager = management_client().organizations.members.roles.list(org_id, user_id)
+        return {as_dict(role)["id"] for role in pager}
+
+
+def list_members(org_id: str) -> list[dict[str, Any]]:
+    with auth0_call():
+        pager = management_client().organizations.members.list(org_id, take=100,
+                                                                fields="user_id,email,name,roles")
+        return [as_dict(member) for member in pager]

@@ -1,0 +1,129 @@
+"""Organizations and their enabled connections.
+
+Creates are adoptable: `metadata.portal_id` carries our id, so after a lost response the
+retry's 409 is resolved by reading the existing organization and adopting it when the
+id matches.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orgs.auth0.client import as_dict, auth0_call, management_client
+from orgs.auth0.errors import Auth0Error
+from orgs.auth0.locks import resource_lock
+
+PORTAL_ID_KEY = "portal_id"
+
+
+def create_organization(*, name: str, display_name: str, branding: dict[str, Any],
+                        metadata: dict[str, str], portal_id: str) -> dict[str, Any]:
+    """Create the organization, or adopt the one a lost response already created."""
+    body: dict[str, Any] = {"name": name, "display_name": display_name,
+                            "metadata": {**metadata, PORTAL_ID_KEY: portal_id}}
+    if branding:
+        body["branding"] = branding
+    try:
+        with auth0_call():
+            return as_dict(management_client().organizations.create(**body))
+    except Auth0Error as exc:
+        if exc.status != 409:
+            raise
+    existing = find_organization(name)
+    if existing and existing.get("metadata", {}).get(PORTAL_ID_KEY) == portal_id:
+        return existing
+    raise Auth0Error(
+        f"An organization named '{name}' already exists in Auth0 and was not created for "
+        "this record. Import it, or choose another name.",
+        status=409, code="organization_conflict")
+
+
+def find_organization(name: str) -> dict[str, Any] | None:
+    try:
+        with auth0_call():
+            return as_dict(management_client().organizations.get_by_name(name))
+    except Auth0Error as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def get_organization(auth0_id: str) -> dict[str, Any] | None:
+    try:
+        with auth0_call():
+            return as_dict(management_client().organizations.get(auth0_id))
+    except Auth0Error as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def update_organization(auth0_id: str, *, name: str, display_name: str,
+                        branding: dict[str, Any], metadata: dict[str, str],
+                        removed_metadata_keys: list[str], portal_id: str) -> dict[str, Any]:
+    """Push the fields we own. Metadata is replaced whole by Auth0, so it is merged with
+    what others wrote under the organization's lock, then read back to verify."""
+    with resource_lock("organization", auth0_id) as lock:
+        current = get_organization(auth0_id)
+        if current is None:
+            raise Auth0Error(f"Organization {auth0_id} no longer exists in Auth0.", status=404,
+                             code="inexistent_organization")
+        merged = {k: v for k, v in current.get("metadata", {}).items()
+                  if k not in removed_metadata_keys}
+        merged.update(metadata)
+        merged[PORTAL_ID_KEY] = portal_id
+        body: dict[str, Any] = {"name": name, "display_name": display_name, "metadata": merged}
+        if branding:
+            body["branding"] = branding
+        with auth0_call():
+            management_client().organizations.update(auth0_id, **body)
+        lock.verify()
+        after = get_organization(auth0_id) or {}
+        if after.get("metadata") != merged:
+            raise Auth0Error("Organization metadata did not read back as written; retrying.",
+                             code="verify_failed", retryable=True)
+        return after
+
+
+def delete_organization(auth0_id: str) -> None:
+    """Delete it; already gone counts as done."""
+    try:
+        with auth0_call():
+            management_client().organizations.delete(auth0_id)
+    except Auth0Error as exc:
+        if exc.status != 404:
+            raise
+
+
+def enable_connection(org_id: str, connection_id: str, flags: dict[str, bool]) -> dict[str, Any]:
+    """Enable a connection with these flags; if already enabled, set the flags."""
+    organizations = management_client().organizations
+    try:
+        with auth0_call():
+            return as_dict(organizations.enabled_connections.add(
+                org_id, connection_id=connection_id, **flags))
+    except Auth0Error as exc:
+        if exc.status != 409:
+            raise
+    with auth0_call():
+        return as_dict(organizations.enabled_connections.update(org_id, connection_id, **flags))
+
+
+def disable_connection(org_id: str, connection_id: str) -> None:
+    try:
+        with auth0_call():
+            management_client().organizations.enabled_connections.delete(org_id, connection_id)
+    except Auth0Error as exc:
+        if exc.status != 404:
+            raise
+
+
+def list_enabled_connections(org_id: str) -> list[dict[str, Any]]:
+    with auth0_call():
+        pager = management_client().organizations.enabled_connections.list(org_id, per_page=100)
+        return [as_dict(item) for item in pager]
+
+
+def list_organizations() -> list[dict[str, Any]]:
+    with auth0_call():
+        return [as_dict(org) for org in management_client().organizations.list(take=100)]

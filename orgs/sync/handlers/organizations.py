@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from orgs.auth0.errors import Auth0Error
+from orgs.auth0.operations import clients, connections, organizations
+from orgs.models import ApplicationURL, Organization, OrganizationConnection, OrgStatus, SyncOperation
+from orgs.sync.handlers import handles
+
+
+def _organization(op: SyncOperation) -> Organization:
+    org = Organization.objects.filter(pk=op.target_id).first()
+    if org is None:
+        raise Auth0Error("The organization no longer exists in the portal.", code="gone")
+    return org
+
+
+@handles("organization.create")
+def create(op: SyncOperation) -> dict[str, Any]:
+    org = _organization(op)
+    if org.auth0_id:
+        return update(op)
+    created = organizations.create_organization(
+        name=org.name, display_name=org.display_name, branding=org.branding(),
+        metadata=org.metadata, portal_id=str(org.portal_id))
+    Organization.objects.filter(pk=org.pk).update(auth0_id=created["id"])
+    Organization.objects.filter(pk=org.pk, status=OrgStatus.PENDING).update(
+        status=OrgStatus.ACTIVE)
+    return {"auth0_id": created["id"]}
+
+
+@handles("organization.update")
+def update(op: SyncOperation) -> dict[str, Any]:
+    org = _organization(op)
+    if not org.auth0_id:
+        raise Auth0Error("The organization has not been created in Auth0 yet.",
+                         code="not_created", retryable=True)
+    organizations.update_organization(
+        org.auth0_id, name=org.name, display_name=org.display_name, branding=org.branding(),
+        metadata=org.metadata, removed_metadata_keys=list(op.payload.get("removed_keys", [])),
+        portal_id=str(org.portal_id))
+    return {"auth0_id": org.auth0_id}
+
+
+@handles("organization.delete")
+def delete(op: SyncOperation) -> dict[str, Any]:
+    """Take everything the organization owns out of Auth0, then the organization itself.
+    Each step tolerates having been done already, so a retry resumes where it stopped."""
+    org = _organization(op)
+    removed_urls = _remove_application_urls(org)
+    if org.auth0_id:
+        organizations.delete_organization(org.auth0_id)
+    deleted_connections = []
+    for connection in org.owned_connections.filter(deleted_at=None):
+        if connection.auth0_id:
+            connections.delete_connection(connection.auth0_id)
+        connection.deleted_at = timezone.now()
+        connection.save(update_fields=["deleted_at"])
+        deleted_connections.append(connection.name)
+    OrganizationConnection.objects.filter(organization=org).delete()
+    Organization.objects.filter(pk=org.pk).update(status=OrgStatus.DELETED)
+    return {"removed_urls": removed_urls, "deleted_connections": deleted_connections}
+
+
+def _remove_application_urls(org: Organization) -> int:
+    removed = 0
+    rows = ApplicationURL.objects.filter(organization=org).select_related("application")
+    by_client: dict[str, dict[str, list[str]]] = {}
+    for row in rows:
+        still_wanted = ApplicationURL.objects.filter(
+            application=row.application, kind=row.kind, url=row.url, removing=False,
+            organization__status__in=[OrgStatus.PENDING, OrgStatus.ACTIVE, OrgStatus.SUSPENDED],
+        ).exclude(organization=org).exists()
+        if not still_wanted:
+            by_client.setdefault(row.application.client_id, {}).setdefault(row.kind, []).append(
+                row.url)
+    for client_id, remove in by_client.items():
+        clients.change_client_urls(client_id, add={}, remove=remove)
+        removed += sum(len(urls) for urls in remove.values())
+    rows.delete()
+    return removed

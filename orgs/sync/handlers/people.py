@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from orgs.auth0.errors import Auth0Error
+from orgs.auth0.operations import invitations, members, users
+from orgs.models import Invitation, InvitationStatus, Member, Organization, SyncOperation
+from orgs.sync.handlers import handles
+
+
+def _org_auth0_id(org: Organization) -> str:
+    if not org.auth0_id:
+        raise Auth0Error(f"{org} has not been created in Auth0 yet.", code="not_created",
+                         retryable=True)
+    return org.auth0_id
+
+
+@handles("invitation.send")
+def send_invitation(op: SyncOperation) -> dict[str, Any]:
+    invitation = Invitation.objects.select_related("organization", "application",
+                                                   "connection").get(pk=op.target_id)
+    if invitation.status != InvitationStatus.PENDING:
+        return {"skipped": invitation.status}
+    if invitation.uses_ticket:
+        return _send_ticket_invitation(invitation)
+    org_id = _org_auth0_id(invitation.organization)
+    created = invitations.create_invitation(
+        org_id, portal_id=str(invitation.portal_id), email=invitation.email,
+        inviter_name=invitation.inviter_name, client_id=invitation.application.client_id,
+        connection_id=invitation.connection.auth0_id if invitation.connection else None,
+        role_ids=[role.auth0_id for role in invitation.roles.all()],
+        ttl_sec=invitation.ttl_seconds, maybe_exists=op.attempts > 1)
+    Invitation.objects.filter(pk=invitation.pk).update(
+        auth0_id=created["id"], status=InvitationStatus.SENT,
+        expires_at=timezone.now() + timedelta(seconds=invitation.ttl_seconds))
+    return {"auth0_id": created["id"]}
+
+
+def _send_ticket_invitation(invitation: Invitation) -> dict[str, Any]:
+    """Own-database organizations: the user exists from the start, as a member with the
+    roles, and gets a password-change ticket instead of an Auth0 invitation."""
+    from orgs.emails import send_ticket_invitation
+
+    org_id = _org_auth0_id(invitation.organization)
+    if invitation.connection is None:
+        raise Auth0Error("The invitation has no database connection.", code="no_connection")
+    user = users.create_invited_user(connection=invitation.connection.name,
+                                     email=invitation.email, portal_id=str(invitation.portal_id))
+    members.add_member(org_id, user["user_id"])
+    members.assign_roles(org_id, user["user_id"],
+                         [role.auth0_id for role in invitation.roles.all()])
+    ticket = users.password_change_ticket(user_id=user["user_id"], organization_id=org_id,
+                                          client_id=invitation.application.client_id,
+                                          ttl_sec=invitation.ttl_seconds)
+    send_ticket_invitation(invitation, ticket)
+    Invitation.objects.filter(pk=invitation.pk).update(
+        auth0_user_id=user["user_id"], status=InvitationStatus.SENT,
+        expires_at=timezone.now() + timedelta(seconds=invitation.ttl_seconds))
+    return {"user_id": user["user_id"]}
+
+
+@handles("invitation.revoke")
+def revoke_invitation(op: SyncOperation) -> dict[str, Any]:
+    invitation = Invitation.objects.select_related("organization").get(pk=op.target_id)
+    if invitation.auth0_id and invitation.organization.auth0_id:
+        invitations.delete_invitation(invitation.organization.auth0_id, invitation.auth0_id)
+    return {"revoked": True}
+
+
+@handles("member.sync_roles")
+def sync_member_roles(op: SyncOperation) -> dict[str, Any]:
+    member = Member.objects.select_related("organization").get(pk=op.target_id)
+    org_id = _org_auth0_id(member.organization)
+    wanted = {role.auth0_id for role in member.roles.all()}
+    current = members.member_role_ids(org_id, member.user_id)
+    members.assign_roles(org_id, member.user_id, sorted(wanted - current))
+    members.remove_roles(org_id, member.user_id, sorted(current - wanted))
+    return {"roles": sorted(wanted)}
+
+
+@handles("member.remove")
+def remove_member(op: SyncOperation) -> dict[str, Any]:
+    member = Member.objects.select_related("organization").filter(pk=op.target_id).first()
+    if member is None:
+        return {"removed": True}
+    if member.organization.auth0_id:
+        members.remove_member(member.organization.auth0_id, member.user_id)
+    member.delete()
+    return {"removed": True}

@@ -1,0 +1,128 @@
+"""Running one SyncOperation: claim it, call its handler, record the outcome.
+
+A claim is a conditional UPDATE (queued and due -> running, with a lease), so two workers
+never run one operation. Outcomes are written only by the claimant whose lease is still
+current; a worker that was presumed dead and comes back cannot overwrite a newer run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from orgs.auth0.errors import Auth0Error, LockBusy, RateLimited
+from orgs.models import OpState, SyncOperation, SyncState
+from orgs.sync import targets
+from orgs.sync.handlers import handler_for
+from orgs.sync.outbox import enqueue_on_commit
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_CAP_SECONDS = 300.0
+
+
+def worker_token() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def run_operation(op_id: int) -> str:
+    """Claim and run one operation; returns what happened (for logs and tests)."""
+    op = SyncOperation.objects.select_related("depends_on").filter(pk=op_id).first()
+    if op is None:
+        return "gone"
+    if op.waiting_on is not None:
+        return "waiting"  # the parent's success enqueues it
+    token = worker_token()
+    if not claim(op_id, token):
+        return "not-claimed"
+    op.refresh_from_db()
+    try:
+        result = handler_for(op.kind)(op)
+    except Auth0Error as exc:
+        return _record_error(op, token, exc)
+    except Exception as exc:  # a bug must not strand the op: retry, then fail visibly
+        log.exception("sync operation %s (%s) crashed", op.pk, op.kind)
+        return _record_error(op, token, Auth0Error(
+            f"Unexpected error: {type(exc).__name__}: {exc}", code="internal", retryable=True))
+    return _record_success(op, token, result or {})
+
+
+def claim(op_id: int, token: str) -> bool:
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.SYNC_LEASE_SECONDS)
+    claimed = SyncOperation.objects.filter(
+        pk=op_id, state=OpState.QUEUED, next_attempt_at__lte=now
+    ).update(state=OpState.RUNNING, attempts=F("attempts") + 1, lease_expires_at=lease,
+             claimed_by=token, updated_at=now)
+    return claimed == 1
+
+
+def _mine(op: SyncOperation, token: str) -> object:
+    return SyncOperation.objects.filter(pk=op.pk, state=OpState.RUNNING, claimed_by=token)
+
+
+@transaction.atomic
+def _record_success(op: SyncOperation, token: str, result: dict[str, object]) -> str:
+    now = timezone.now()
+    updated = _mine(op, token).update(  # type: ignore[attr-defined]
+        state=OpState.SUCCEEDED, result=result, finished_at=now, lease_expires_at=None,
+        last_error="", last_error_code="", updated_at=now)
+    if not updated:
+        return "lease-lost"
+    targets.mark_settled(op)
+    for child_id in op.dependents.filter(state=OpState.QUEUED).values_list("pk", flat=True):
+        enqueue_on_commit(child_id)
+    return "succeeded"
+
+
+@transaction.atomic
+def _record_error(op: SyncOperation, token: str, error: Auth0Error) -> str:
+    now = timezone.now()
+    waiting_only = isinstance(error, RateLimited | LockBusy)
+    out_of_tries = op.attempts >= settings.SYNC_MAX_ATTEMPTS and not waiting_only
+    if error.retryable and not out_of_tries:
+        retry_at = _retry_time(op.attempts, error, now)
+        updated = _mine(op, token).update(  # type: ignore[attr-defined]
+            state=OpState.QUEUED, next_attempt_at=retry_at, lease_expires_at=None,
+            last_error=str(error), last_error_code=error.code or str(error.status or ""),
+            # Waiting for a rate-limit reset or a busy lock is not a failed attempt.
+            attempts=F("attempts") - 1 if waiting_only else F("attempts"), updated_at=now)
+        if updated:
+            enqueue_on_commit(op.pk, eta=retry_at)
+        return "retrying" if updated else "lease-lost"
+    message = _failure_message(error, out_of_tries)
+    updated = _mine(op, token).update(  # type: ignore[attr-defined]
+        state=OpState.FAILED, finished_at=now, lease_expires_at=None, last_error=message,
+        last_error_code=error.code or str(error.status or ""), updated_at=now)
+    if updated:
+        targets.mark(op, SyncState.FAILED, message)
+    return "failed" if updated else "lease-lost"
+
+
+def _failure_message(error: Auth0Error, out_of_tries: bool) -> str:
+    message = str(error)
+    if out_of_tries:
+        message = f"Gave up after {settings.SYNC_MAX_ATTEMPTS} attempts. Last error: {message}"
+    return message
+
+
+def _retry_time(attempts: int, error: Auth0Error, now: datetime) -> datetime:
+    if error.retry_at is not None:
+        return datetime.fromtimestamp(error.retry_at, tz=now.tzinfo)
+    return now + timedelta(seconds=backoff_seconds(attempts))
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Capped exponential backoff with full jitter on the upper half."""
+    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
+    return random.uniform(ceiling / 2, ceiling)
