@@ -162,10 +162,10 @@ def _check_array(value: list[Any], schema: Schema, path: str) -> tuple[str, str]
 def _check_object(value: dict[str, Any], schema: Schema, path: str) -> tuple[str, str] | None:
     if "maxProperties" in schema and len(value) > schema["maxProperties"]:
         count, limit = len(value), schema["maxProperties"]
-        return f"Too many properties defined ({count}), must not exceed {limit}", path
+        return f"Too many properties defined ({count}), maximum {limit}", path
     if "minProperties" in schema and len(value) < schema["minProperties"]:
         count, limit = len(value), schema["minProperties"]
-        return f"Too few properties defined ({count}), must be at least {limit}", path
+        return f"Too few properties defined ({count}), minimum {limit}", path
     for name in schema.get("required", ()):
         if name not in value:
             return f"Missing required property: {name}", path
