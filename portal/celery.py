@@ -9,6 +9,9 @@ from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
+# The queues every worker consumes (devstack and docker-compose.yml start them alike).
+WORKER_QUEUES = "auth0,default"
+
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = (Queue("auth0"), Queue("default"))

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
+from portal.celery import WORKER_QUEUES
 from portal.celery import app as celery_app
 
 
@@ -54,7 +55,7 @@ class DevStack:
         celery = [sys.executable, "-m", "celery", "-A", "portal"]
         schedule = str(Path(settings.VAR_DIR) / "celerybeat-schedule")
         self.processes.append(subprocess.Popen(  # noqa: S603
-            [*celery, "worker", "-Q", "auth0,default", "--loglevel", "INFO", "-c", "2"]))
+            [*celery, "worker", "-Q", WORKER_QUEUES, "--loglevel", "INFO", "-c", "2"]))
         self.processes.append(subprocess.Popen(  # noqa: S603
             [*celery, "beat", "--loglevel", "INFO", "--schedule", schedule]))
 
@@ -63,7 +64,7 @@ class DevStack:
         from celery.worker import WorkController
 
         worker = WorkController(app=celery_app, pool="threads", concurrency=4,
-                                queues=["auth0", "default"], without_heartbeat=True,
+                                queues=WORKER_QUEUES.split(","), without_heartbeat=True,
                                 without_mingle=True, without_gossip=True, loglevel="INFO")
         threading.Thread(target=worker.start, name="celery-worker", daemon=True).start()
         beat = EmbeddedService(celery_app, thread=True,

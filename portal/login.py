@@ -14,7 +14,7 @@ from portal.access import resolve_access
 from portal.models import User
 
 SESSION_LOGIN = "oidc_login"
-SESSION_ORG = "org_pk"
+from orgs.views.access import SESSION_ORG
 
 
 @require_http_methods(["GET", "POST"])

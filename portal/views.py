@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from portal.login import SESSION_ORG
+from orgs.views.access import SESSION_ORG
 
 
 @login_required

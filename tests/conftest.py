@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -114,3 +115,45 @@ def imported_tenant(tenant: Any, db: None) -> Any:
 
     import_tenant()
     return tenant
+
+
+# --- named people: staff, org admin, org member, outsider ---------------------------------
+
+
+@dataclass
+class People:
+    organization: Any
+    other_organization: Any
+    staff: Any
+    org_admin: Any
+    org_member: Any
+    outsider: Any
+
+
+@pytest.fixture
+def people(db: None) -> People:
+    from tests.factories import MemberFactory, OrganizationFactory, RoleFactory, UserFactory
+
+    acme, globex = OrganizationFactory(name="acme"), OrganizationFactory(name="globex")
+    admin_role, member_role = RoleFactory(name="org-admin"), RoleFactory(name="org-member")
+    staff = UserFactory(sub="auth0|staff", email="staff@portal.test", is_staff=True)
+    org_admin = UserFactory(sub="auth0|acme-admin", email="admin@acme.test")
+    org_member = UserFactory(sub="auth0|acme-member", email="member@acme.test")
+    outsider = UserFactory(sub="auth0|globex-admin", email="admin@globex.test")
+    MemberFactory(organization=acme, user_id=org_admin.sub, email=org_admin.email).roles.add(
+        admin_role)
+    MemberFactory(organization=acme, user_id=org_member.sub, email=org_member.email).roles.add(
+        member_role)
+    MemberFactory(organization=globex, user_id=outsider.sub, email=outsider.email).roles.add(
+        admin_role)
+    return People(acme, globex, staff, org_admin, org_member, outsider)
+
+
+def log_in(client: Any, user: Any, organization: Any = None) -> Any:
+    """Log a user in as the OIDC callback would (pinning customer admins to their org)."""
+    client.force_login(user)
+    if organization is not None:
+        session = client.session
+        session["org_pk"] = organization.pk
+        session.save()
+    return client
