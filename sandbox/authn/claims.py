@@ -1,4 +1,4 @@
-"""ID-token and access-token claims, and their RS256 signatures (joserfc).
+"""ID-token and access-token claims (the core's key ring signs them, RS256).
 
 Which profile claims appear follows Auth0: ``profile`` brings ``name``, ``nickname``,
 ``picture``, ``updated_at`` (and given/family names when set), ``email`` brings
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from ..state import User
 
 # Auth0's defaults: ID tokens live 36,000 s, access tokens 86,400 s.
 ID_TOKEN_LIFETIME = 36_000
@@ -26,6 +28,22 @@ def scopes(scope: str | None) -> list[str]:
         if item not in seen:
             seen.append(item)
     return seen
+
+
+def user_profile(user: User) -> dict[str, Any]:
+    """The user's fields that ID tokens and /userinfo may release, by claim name."""
+    names = (
+        "user_id",
+        "email",
+        "email_verified",
+        "name",
+        "nickname",
+        "picture",
+        "given_name",
+        "family_name",
+        "updated_at",
+    )
+    return {name: getattr(user, name) for name in names}
 
 
 def profile_claims(user: Mapping[str, Any], granted: Iterable[str]) -> dict[str, Any]:

@@ -94,20 +94,7 @@ def userinfo(env: Env, request: Request) -> Response:
     if not valid or user is None:
         return _invalid_token("The access token is invalid or has expired")
     granted = claims.scopes(str(token.get("scope", "")))
-    profile = {
-        n: getattr(user, n, None)
-        for n in (
-            "email",
-            "email_verified",
-            "name",
-            "nickname",
-            "picture",
-            "given_name",
-            "family_name",
-            "updated_at",
-        )
-    }
-    body = {"sub": user.user_id, **claims.profile_claims(profile, granted)}
+    body = {"sub": user.user_id, **claims.profile_claims(claims.user_profile(user), granted)}
     return json_response(body, headers={"Cache-Control": "no-store"})
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Any
 
 from werkzeug.wrappers import Response
 
@@ -51,7 +52,7 @@ def _authenticate(call: Call, params: dict[str, str]) -> Client:
     return client
 
 
-def _redeem(env: Env, client: Client, params: dict[str, str]) -> dict[str, object]:
+def _redeem(env: Env, client: Client, params: dict[str, str]) -> dict[str, Any]:
     code = params.get("code")
     if not code:
         raise OAuthError(400, "invalid_request", "Missing required parameter: code")
@@ -91,12 +92,12 @@ def authorization_code(call: Call, params: dict[str, str]) -> Response:
     except OAuthError as exc:
         env.write_log("feacft", exc.description, client_id=client_id, ip=call.request.remote_addr)
         raise
-    user = env.state.users[str(grant["user_id"])]
+    user = env.state.users[grant["user_id"]]
     now = int(env.now())
-    scope = str(grant["scope"] or "")
+    scope: str = grant["scope"] or ""
     granted = claims.scopes(scope)
-    org_id = grant.get("org_id")
-    org_name = grant.get("org_name")
+    org_id: str | None = grant.get("org_id")
+    org_name: str | None = grant.get("org_name")
     audiences = [env.userinfo_url]
     if grant.get("audience"):
         # Management API audience: only the current-user scopes a login may carry.
@@ -111,11 +112,11 @@ def authorization_code(call: Call, params: dict[str, str]) -> Response:
         client_id=client.client_id,
         scope=" ".join(granted),
         now=now,
-        org_id=str(org_id) if org_id else None,
-        org_name=str(org_name) if org_name else None,
+        org_id=org_id,
+        org_name=org_name,
         lifetime=env.config.access_token_lifetime,
     )
-    body: dict[str, object] = {
+    body: dict[str, Any] = {
         "access_token": env.sign(access),
         "token_type": "Bearer",
         "expires_in": env.config.access_token_lifetime,
@@ -125,14 +126,14 @@ def authorization_code(call: Call, params: dict[str, str]) -> Response:
         id_claims = claims.id_token_claims(
             issuer=env.issuer,
             client_id=client.client_id,
-            user=_profile(user),
+            user=claims.user_profile(user),
             scope=scope,
             now=now,
-            auth_time=int(str(grant["auth_time"])),
-            sid=str(grant["sid"]),
-            nonce=str(grant["nonce"]) if grant.get("nonce") else None,
-            org_id=str(org_id) if org_id else None,
-            org_name=str(org_name) if org_name else None,
+            auth_time=grant["auth_time"],
+            sid=grant["sid"],
+            nonce=grant.get("nonce"),
+            org_id=org_id,
+            org_name=org_name,
         )
         body["id_token"] = env.sign(id_claims)
     env.write_log(
@@ -145,19 +146,3 @@ def authorization_code(call: Call, params: dict[str, str]) -> Response:
         ip=call.request.remote_addr,
     )
     return json_response(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
-
-
-def _profile(user: object) -> dict[str, object]:
-    """The user fields ID tokens and /userinfo release, by their claim names."""
-    names = (
-        "user_id",
-        "email",
-        "email_verified",
-        "name",
-        "nickname",
-        "picture",
-        "given_name",
-        "family_name",
-        "updated_at",
-    )
-    return {n: getattr(user, n, None) for n in names}

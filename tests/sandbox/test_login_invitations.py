@@ -148,3 +148,32 @@ def test_outbox_html_pages_link_the_emails(sandbox: SandboxApp) -> None:
         assert http.get("/__sandbox__/emails/email_nope").status_code == 404
         assert http.delete("/__sandbox__/emails").status_code == 204
         assert http.get("/__sandbox__/emails").json() == []
+
+
+def test_invitation_created_through_the_management_api(
+    sandbox: SandboxApp, mgmt_token: str
+) -> None:
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=sandbox), base_url="http://sandbox.test"
+    ) as http:
+        created = http.post(
+            f"/api/v2/organizations/{ACME}/invitations",
+            json={
+                "inviter": {"name": "Ada Admin"},
+                "invitee": {"email": "via.api@acme.test"},
+                "client_id": DEMO_APP_CLIENT_ID,
+                "roles": [MEMBER_ROLE],
+            },
+            headers={"Authorization": f"Bearer {mgmt_token}"},
+        )
+        assert created.status_code == 200, created.text
+        mail = http.get("/__sandbox__/emails", params={"to": "via.api@acme.test"}).json()[0]
+    assert created.json()["invitation_url"] in mail["links"]
+    browser = Browser(sandbox)
+    page = browser.open(created.json()["invitation_url"])
+    callback = browser.submit(page, {"password": "Brand-new-2026!"})
+    assert "code" in query(callback.headers["location"])
+    user = sandbox.state.user_by_email("via.api@acme.test")
+    assert user is not None
+    assert sandbox.state.organizations[ACME].members[user.user_id].roles == [MEMBER_ROLE]
+    assert sandbox.state.organizations[ACME].invitations == {}
