@@ -17,7 +17,6 @@ from .org_common import (
     get_org,
     render_enabled_connection,
     render_org,
-    require_known_connection,
 )
 
 _NAME = {"type": "string", "minLength": 1, "maxLength": 50, "format": "organization-name"}
@@ -138,7 +137,9 @@ def create_organization(call: Call) -> Response:
         raise SandboxError(403, "The organizations limit has been reached", "limit_exceeded")
     entries: list[OrgConnection] = []
     for item in body.get("enabled_connections", []):
-        require_known_connection(call, item["connection_id"])
+        # POST /organizations documents no 404: an unknown connection is a bad body.
+        if item["connection_id"] not in state.connections:
+            raise bad_request(f"The connection does not exist: {item['connection_id']}")
         if any(e.connection_id == item["connection_id"] for e in entries):
             raise bad_request(f"Duplicate connection_id: {item['connection_id']}")
         entries.append(

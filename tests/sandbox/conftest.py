@@ -7,6 +7,8 @@
 - `mgmt_token`: a Management API token for the demo portal M2M client.
 - `token_for(*scopes)`: a token with exactly those scopes (for 403 tests).
 - `openapi`: the Management API validator (skips locally / fails in CI without the doc).
+- `api`: an httpx.Client with the M2M bearer token whose /api/v2 responses are
+  validated like the SDK's (for raw calls: offset paging, bad bodies, headers).
 - `mgmt`: the real auth0-python client (`auth0.management.client.Auth0`), SDK retries
   off, every response validated against Auth0's OpenAPI schema by an httpx hook.
 - `sdk_for(app, token=...)`: the same for another app or token.
@@ -161,3 +163,19 @@ def sdk_for(openapi: OpenAPIValidator) -> Iterator[Callable[..., Auth0]]:
 @pytest.fixture
 def mgmt(sandbox: SandboxApp, sdk_for: Callable[..., Auth0]) -> Auth0:
     return sdk_for(sandbox)
+
+
+@pytest.fixture
+def api(sandbox: SandboxApp, mgmt_token: str, openapi: OpenAPIValidator) -> Iterator[httpx.Client]:
+    with http_client(
+        sandbox,
+        headers={"Authorization": f"Bearer {mgmt_token}"},
+        event_hooks={"response": [openapi.check_response]},
+    ) as client:
+        yield client
+
+
+def org_id(app: SandboxApp, name: str) -> str:
+    org = app.state.organization_by_name(name)
+    assert org is not None, name
+    return org.id
