@@ -98,9 +98,8 @@ def set_connection_clients(connection_id: str, changes: dict[str, bool]) -> None
 
 def connection_client_ids(connection_id: str) -> set[str]:
     with auth0_call():
-        response = management_client().connections.clients.get(connection_id, take=100)
-    found = as_dict(response)
-    return {item["client_id"] for item in found.get("clients", [])}
+        pager = management_client().connections.clients.get(connection_id, take=100)
+        return {as_dict(item)["client_id"] for item in pager}
 
 
 def list_connections() -> list[dict[str, Any]]:

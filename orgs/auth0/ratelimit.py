@@ -1,0 +1,359 @@
+"""Token buckets for the Management API, shared by every worker through the coordination store.
+
+Auth0 meters the tenant with token buckets: a global one and endpoint groups (organization
+writes, invitations, ...; `orgs.auth0.plans`). We keep a copy of each in the store and take a
+token before every call, so all workers together stay under the tenant's limits instead of
+each discovering them by 429s.
+
+- `acquire` takes one token from "global" and one from the call's endpoint bucket, in one Lua
+  script, so a call never holds one without the other. When a token is missing the script
+  says exactly when it will be there, and the caller sleeps that long (no polling).
+- `observe` feeds every response's rate-limit headers back: a lower `x-ratelimit-remaining`
+  lowers our level; a 429 pauses the bucket for every worker until `x-ratelimit-reset`.
+- Time is the Redis server's (`TIME` inside the scripts), so workers on different hosts
+  agree; tests can pass a clock instead.
+
+We run slightly under Auth0's figures (`RATE_SAFETY`, `BURST_SAFETY`): our grant times are
+not Auth0's arrival times (network jitter can bunch requests up), and a 429 costs more
+than a few per cent of throughput.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import redis
+from django.conf import settings
+
+from orgs.auth0.errors import RateLimited
+from orgs.auth0.plans import BucketLimit, buckets_for_plan, endpoint_bucket
+from portal.coordination import coordination_store
+
+PREFIX = "rate:"
+RATE_SAFETY = 0.99  # refill at 97 % of Auth0's rate
+BURST_SAFETY = 1  # and hold one token less than Auth0's burst
+# Sleep a hair past the computed instant, so we wake to a whole token, not 0.9999 of one.
+WAKE_MARGIN = 0.001
+# A 429 without a usable reset pauses this long; a reset further away than MAX_PAUSE is
+# treated as garbage (clock skew, a proxy's header) and capped.
+DEFAULT_PAUSE = 1.0
+MAX_PAUSE = 120.0
+# Idle bucket keys expire once they would be full again anyway (plus this slack).
+IDLE_SLACK = 60.0
+
+_CLOCK = """
+local function clock(arg)
+  if arg ~= '' then return tonumber(arg) end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) + tonumber(t[2]) / 1000000
+end
+local function fmt(x) return string.format('%.6f', x) end
+local function load(key, burst, rate, now)
+  local h = redis.call('HMGET', key, 'tokens', 'ts', 'paused_until')
+  local tokens, ts = tonumber(h[1]), tonumber(h[2])
+  if tokens == nil or ts == nil then
+    tokens, ts = burst, now  -- a fresh bucket starts full
+  end
+  if now >= ts then  -- refill up to now; ts > now means paused until ts
+    tokens, ts = math.min(burst, tokens + (now - ts) * rate), now
+  end
+  return tokens, ts, tonumber(h[3]) or 0
+end
+local function save(key, tokens, ts, paused, burst, rate, now)
+  redis.call('HSET', key, 'tokens', fmt(tokens), 'ts', fmt(ts), 'paused_until', fmt(paused))
+  local idle = math.max(ts, paused) - now + burst / rate + SLACK
+  redis.call('PEXPIRE', key, math.ceil(idle * 1000))
+end
+"""
+
+# KEYS: bucket hashes..., stats hash. ARGV: now|'', then burst, rate, name per bucket.
+# Returns {1, '0'} when granted, else {0, seconds until every bucket has a token}.
+_ACQUIRE = (
+    _CLOCK
+    + """
+local now = clock(ARGV[1])
+local n = #KEYS - 1
+local ready, level = now, {}
+for i = 1, n do
+  local burst, rate = tonumber(ARGV[3 * i - 1]), tonumber(ARGV[3 * i])
+  local tokens, ts, paused = load(KEYS[i], burst, rate, now)
+  local at = ts
+  if tokens < 1 then at = ts + (1 - tokens) / rate end
+  if paused > at then at = paused end
+  if at > ready then ready = at end
+  level[i] = {tokens, paused, burst, rate}
+end
+if ready > now then return {0, tostring(ready - now)} end
+for i = 1, n do
+  local l = level[i]
+  save(KEYS[i], l[1] - 1, now, l[2], l[3], l[4], now)
+  redis.call('HINCRBY', KEYS[n + 1], 'granted:' .. ARGV[3 * i + 1], 1)
+end
+redis.call('HINCRBY', KEYS[n + 1], 'granted', 1)
+return {1, '0'}
+"""
+)
+
+# KEYS: bucket hash, stats hash. ARGV: now|'', burst, rate, remaining|'', limit|'',
+# is_429 (1/0), reset|'', default pause, max pause. Returns 1 when it lowered or paused.
+_OBSERVE = (
+    _CLOCK
+    + """
+local now = clock(ARGV[1])
+local burst, rate = tonumber(ARGV[2]), tonumber(ARGV[3])
+local tokens, ts, paused = load(KEYS[1], burst, rate, now)
+local before = tokens
+if ARGV[6] == '1' then
+  redis.call('HINCRBY', KEYS[2], 'http_429', 1)
+  local reset = tonumber(ARGV[7]) or (now + tonumber(ARGV[8]))
+  reset = math.min(reset, now + tonumber(ARGV[9]))
+  if reset > now then
+    -- Paused until the reset, when (at least) one token is back. An older 429 with an
+    -- earlier reset must not shorten a pause another worker already set.
+    if reset > paused and reset > ts then tokens, ts, paused = 1, reset, reset end
+  elseif ts <= now then
+    tokens = math.min(tokens, 0)
+  end
+end
+if ts <= now then
+  local remaining, limit = tonumber(ARGV[4]), tonumber(ARGV[5])
+  if remaining ~= nil then tokens = math.min(tokens, remaining) end
+  if limit ~= nil then tokens = math.min(tokens, limit) end
+end
+save(KEYS[1], tokens, ts, paused, burst, rate, now)
+if tokens < before or ts > now then
+  redis.call('HINCRBY', KEYS[2], 'corrections', 1)
+  return 1
+end
+return 0
+"""
+)
+
+
+@dataclass(frozen=True)
+class BucketLevel:
+    """A bucket as the store sees it now (for tests, the bench and operators)."""
+
+    tokens: float
+    paused_until: float
+
+
+def _api_path(path: str) -> str:
+    """The Management API path `endpoint_bucket` expects: no host, query or /api/v2."""
+    path = urlsplit(path).path if "://" in path else path.split("?", 1)[0]
+    return path.removeprefix("/api/v2") or "/"
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    value = headers.get(name)
+    if value is None:
+        return ""
+    try:
+        return repr(float(value))
+    except ValueError:
+        return ""
+
+
+class RateLimiter:
+    """The shared buckets of one tenant plan; any number of instances share the state."""
+
+    def __init__(
+        self,
+        store: redis.Redis,
+        limits: Mapping[str, BucketLimit],
+        *,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
+        rate_safety: float = RATE_SAFETY,
+        burst_safety: int = BURST_SAFETY,
+        prefix: str = PREFIX,
+    ) -> None:
+        self.store = store
+        self.limits = dict(limits)
+        self.clock = clock  # None: the Redis server's clock
+        self.sleep = sleep or time.sleep
+        self.rate_safety = rate_safety
+        self.burst_safety = burst_safety
+        self.prefix = prefix
+        self._acquire = store.register_script(_ACQUIRE.replace("SLACK", repr(IDLE_SLACK)))
+        self._observe = store.register_script(_OBSERVE.replace("SLACK", repr(IDLE_SLACK)))
+
+    # -- naming -------------------------------------------------------------------------
+
+    def buckets_for(self, method: str, path: str) -> list[str]:
+        """The buckets a call takes a token from: "global", then its endpoint bucket if any."""
+        names = ["global"]
+        endpoint = endpoint_bucket(method, _api_path(path))
+        if endpoint is not None and endpoint in self.limits:
+            names.append(endpoint)
+        return names
+
+    def key(self, bucket: str) -> str:
+        return f"{self.prefix}bucket:{bucket}"
+
+    @property
+    def stats_key(self) -> str:
+        return f"{self.prefix}stats"
+
+    def effective(self, bucket: str) -> tuple[int, float]:
+        """(burst, tokens per second) we actually enforce: Auth0's, less the safety margin."""
+        limit = self.limits[bucket]
+        return max(1, limit.burst - self.burst_safety), limit.per_second * self.rate_safety
+
+    def _now_arg(self) -> str:
+        return "" if self.clock is None else repr(self.clock())
+
+    def now(self) -> float:
+        """The limiter's clock: the injected one, else the Redis server's."""
+        if self.clock is not None:
+            return self.clock()
+        seconds, micros = self.store.time()
+        return seconds + micros / 1_000_000
+
+    # -- taking tokens ------------------------------------------------------------------
+
+    def try_acquire(self, method: str, path: str) -> float:
+        """Take the call's tokens if all are there (0.0), else take none and return the wait."""
+        names = self.buckets_for(method, path)
+        args: list[str] = [self._now_arg()]
+        for name in names:
+            burst, rate = self.effective(name)
+            args += [str(burst), repr(rate), name]
+        keys = [self.key(name) for name in names] + [self.stats_key]
+        granted, wait = self._acquire(keys=keys, args=args)
+        return 0.0 if int(granted) else float(wait)
+
+    def acquire(self, method: str, path: str, *, max_wait: float) -> float:
+        """Block until the call may go (returns seconds waited), or raise `RateLimited`.
+
+        Sleeps exactly until the missing tokens are due, then tries again (another worker
+        may have taken them meanwhile). Raises at once when the next wait would take the
+        total past `max_wait`, with `retry_at` when the tokens are expected.
+        """
+        waited = 0.0
+        while True:
+            wait = self.try_acquire(method, path)
+            if wait == 0.0:
+                if waited:
+                    self._count({"waits": 1}, {"wait_seconds": waited})
+                return waited
+            wait += WAKE_MARGIN
+            if waited + wait > max_wait:
+                self._count({"rate_limited": 1}, {"wait_seconds": waited})
+                raise RateLimited(
+                    f"no rate-limit token for {method} {path} within {max_wait:g}s",
+                    retry_at=self._wall_time() + wait,
+                )
+            self.sleep(wait)
+            waited += wait
+
+    def _wall_time(self) -> float:
+        return self.clock() if self.clock is not None else time.time()
+
+    # -- feedback from Auth0 ------------------------------------------------------------
+
+    def bucket_for_headers(self, method: str, path: str, headers: Mapping[str, str]) -> str:
+        """Which of the call's buckets a response's rate-limit headers describe.
+
+        Auth0 doesn't say. When `x-ratelimit-limit` matches the burst of exactly one of the
+        call's buckets, that one; otherwise the endpoint bucket if the call has one, else
+        "global".
+        """
+        names = self.buckets_for(method, path)
+        limit = headers.get("x-ratelimit-limit")
+        if limit is not None:
+            matches = [n for n in names if str(self.limits[n].burst) == limit.strip()]
+            if len(matches) == 1:
+                return matches[0]
+        return names[-1]
+
+    def observe(self, method: str, path: str, status: int, headers: Mapping[str, str]) -> bool:
+        """Correct the shared state from a response; True when it lowered or paused a bucket."""
+        lowered = {k.lower(): v for k, v in headers.items()}
+        is_429 = status == 429
+        if not is_429 and "x-ratelimit-remaining" not in lowered:
+            return False
+        bucket = self.bucket_for_headers(method, path, lowered)
+        burst, rate = self.effective(bucket)
+        args = [
+            self._now_arg(),
+            str(burst),
+            repr(rate),
+            _header(lowered, "x-ratelimit-remaining"),
+            _header(lowered, "x-ratelimit-limit"),
+            "1" if is_429 else "0",
+            _header(lowered, "x-ratelimit-reset"),
+            repr(DEFAULT_PAUSE),
+            repr(MAX_PAUSE),
+        ]
+        return bool(self._observe(keys=[self.key(bucket), self.stats_key], args=args))
+
+    # -- inspection ---------------------------------------------------------------------
+
+    def level(self, bucket: str) -> BucketLevel:
+        """Tokens in `bucket` now (full when never used) and when its pause ends (0: none)."""
+        burst, rate = self.effective(bucket)
+        raw = self.store.hmget(self.key(bucket), ["tokens", "ts", "paused_until"])
+        if raw[0] is None or raw[1] is None:
+            return BucketLevel(tokens=float(burst), paused_until=0.0)
+        tokens, ts = float(raw[0]), float(raw[1])
+        paused = float(raw[2] or 0)
+        now = self.now()
+        if now >= ts:
+            tokens = min(float(burst), tokens + (now - ts) * rate)
+        return BucketLevel(tokens=tokens, paused_until=paused)
+
+    def stats(self) -> dict[str, float]:
+        """Counters since the last reset: granted (and granted:<bucket>), waits,
+        wait_seconds, rate_limited, http_429, corrections."""
+        raw = self.store.hgetall(self.stats_key)
+        return {_text(k): float(v) for k, v in raw.items()}
+
+    def reset_stats(self) -> None:
+        self.store.delete(self.stats_key)
+
+    def reset(self, buckets: Sequence[str] | None = None) -> None:
+        """Forget bucket state (full again) and counters, e.g. before a benchmark run."""
+        names = self.limits if buckets is None else buckets
+        self.store.delete(*[self.key(n) for n in names], self.stats_key)
+
+    def _count(self, ints: Mapping[str, int], floats: Mapping[str, float]) -> None:
+        pipe = self.store.pipeline(transaction=False)
+        for name, n in ints.items():
+            pipe.hincrby(self.stats_key, name, n)
+        for name, x in floats.items():
+            if x:
+                pipe.hincrbyfloat(self.stats_key, name, x)
+        pipe.execute()
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def limiter() -> RateLimiter:
+    """The limiter for the configured tenant plan (`AUTH0_RATE_PLAN`, `AUTH0_RATE_OVERRIDES`)."""
+    limits = buckets_for_plan(settings.AUTH0_RATE_PLAN, settings.AUTH0_RATE_OVERRIDES)
+    return RateLimiter(coordination_store(), limits)
+
+
+def acquire(method: str, path: str, *, max_wait: float) -> float:
+    """Take the tokens for one Management API call, waiting up to `max_wait` seconds."""
+    return limiter().acquire(method, path, max_wait=max_wait)
+
+
+def observe(method: str, path: str, status: int, headers: Mapping[str, str]) -> bool:
+    """Feed one response's status and rate-limit headers back into the shared buckets."""
+    return limiter().observe(method, path, status, headers)
+
+
+def stats() -> dict[str, float]:
+    """The shared counters (for the benchmark's report)."""
+    return limiter().stats()
+
+
+def reset_stats() -> None:
+    limiter().reset_stats()
