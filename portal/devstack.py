@@ -113,8 +113,7 @@ def banner(host: str, port: int, with_sandbox: bool) -> str:
         base = settings.AUTH0_DOMAIN.rstrip("/")
         lines += [f"  Sandbox:  {base}/  (Auth0 stand-in; emails at {base}/__sandbox__/emails)",
                   "", "  Log in with:"]
-        lines += [f"    {role:<22} {email} / {password}"
-                  for role, email, password in DEMO_CREDENTIALS]
+        lines += [f"    {email:<24} {password}" for email, password in DEMO_CREDENTIALS.items()]
     mode = f"Redis at {settings.REDIS_URL}" if settings.REDIS_URL else "embedded (in-process)"
     lines += ["", f"  Database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
               f" · coordination: {mode}", "", "Press Ctrl-C to stop.", ""]

@@ -1,0 +1,1 @@
+"""The provisioning benchmark (`manage.py bench_provisioning`, `make bench`)."""
