@@ -259,7 +259,8 @@ def update_user(call: Call) -> Response:
         email = str(body["email"]).lower()
         other = state.user_by_email(email, user.connection)
         if other is not None and other.user_id != user.user_id:
-            raise user_exists()
+            # Unlike POST (409), Auth0 answers a taken email on PATCH with a 400.
+            raise bad_request("The specified new email already exists")
         if email != user.email:
             user.email = email
             user.email_verified = bool(body.get("email_verified", False))
