@@ -151,6 +151,9 @@ class SandboxApp:
         if not applied:
             self.stats.record(request.method, call.spec.template, error.status)
         headers: dict[str, str] = {}
+        if call.spec.kind == "mgmt":
+            # Every Management API response carries the headers; a fault takes no token.
+            headers = self.limiter.acquire(request.method, request.path, take=False).headers
         if error.status == 429 and call.spec.kind == "mgmt":
             reset = int(self.config.clock()) + 1
             headers = {

@@ -112,7 +112,11 @@ class RateLimiter:
             if method in methods and pattern.match(path)
         ]
 
-    def acquire(self, method: str, path: str) -> Decision:
+    def acquire(self, method: str, path: str, *, take: bool = True) -> Decision:
+        """Take a token from each bucket of this call, or refuse (taking none).
+
+        `take=False` only reports, for responses that never reached the limiter (faults).
+        """
         now = self.clock()
         with self._lock:
             names = [GLOBAL]
@@ -125,7 +129,7 @@ class RateLimiter:
             if empty:
                 return Decision(False, empty[0], self._headers(empty[0], now))
             for bucket in buckets:
-                bucket.tokens -= 1
+                bucket.tokens -= 1 if take else 0
             tightest = min(buckets, key=lambda b: (b.remaining(), -b.reset_at(now)))
             return Decision(True, tightest, self._headers(tightest, now))
 
