@@ -20,6 +20,10 @@ from .listing import select_fields
 from .lucene import matches, parse
 
 TEXT_FIELDS = ("client_name", "connection", "user_name")
+# Codes and ids match whole values even unquoted.
+EXACT_FIELDS = frozenset(
+    {"type", "log_id", "_id", "client_id", "user_id", "connection_id", "organization_id"}
+)
 # Auth0 lets a search page through the first 1,000 results only.
 SEARCH_CAP = 1000
 
@@ -52,7 +56,13 @@ def search_logs(call: Call) -> Response:
         entries = [
             e
             for e in entries
-            if matches(e.to_api(), query, default_fields=TEXT_FIELDS, prefix=True)
+            if matches(
+                e.to_api(),
+                query,
+                default_fields=TEXT_FIELDS,
+                prefix=True,
+                exact_fields=EXACT_FIELDS,
+            )
         ]
     entries = _sorted(entries, call.args.get("sort"))
     page = call.query_int("page", 0, minimum=0) or 0

@@ -193,14 +193,23 @@ def term_matches(term: Term, value: Any, *, prefix: bool) -> bool:
 
 
 def matches(
-    obj: Any, query: Query, *, default_fields: Sequence[str] = (), prefix: bool = False
+    obj: Any,
+    query: Query,
+    *,
+    default_fields: Sequence[str] = (),
+    prefix: bool = False,
+    exact_fields: frozenset[str] = frozenset(),
 ) -> bool:
-    """Whether `obj` (an API-shaped dict) satisfies the query."""
+    """Whether `obj` (an API-shaped dict) satisfies the query.
+
+    `prefix` makes unquoted values match the start of a field, except in `exact_fields`
+    (codes and ids, where `type:s` must not also find `sapi`).
+    """
 
     def clause_ok(clause: Clause) -> bool:
         fields: Iterable[str] = (clause.field,) if clause.field else default_fields
         found = any(
-            term_matches(term, value, prefix=prefix)
+            term_matches(term, value, prefix=prefix and field not in exact_fields)
             for field in fields
             for value in values_at(obj, field)
             for term in clause.terms
