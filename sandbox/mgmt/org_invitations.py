@@ -64,12 +64,10 @@ def invitation_url(login_uri: str, ticket_id: str, org: Organization) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, joined, parts.fragment))
 
 
-def _usable_login_uri(call: Call, uri: str | None) -> bool:
+def _usable_login_uri(call: Call, uri: str) -> bool:
     """Auth0 wants https. Also accepted: http on localhost, and the sandbox's own pages
     (the demo app lives at `{base_url}/__sandbox__/demo-app/`, whatever the base URL)."""
-    if not uri:
-        return False
-    return https_or_local(uri) or uri.startswith(call.config.base_url + "/")
+    return (bool(uri) and https_or_local(uri)) or uri.startswith(call.config.base_url + "/")
 
 
 def find_invitation_by_ticket(state: State, ticket_id: str, now: float) -> Invitation | None:
@@ -102,7 +100,8 @@ def create_invitation(call: Call) -> Response:
         raise bad_request("The specified client_id does not exist.")
     if client.organization_usage not in ("allow", "require"):
         raise bad_request("The specified client_id does not allow organizations.")
-    if not _usable_login_uri(call, client.initiate_login_uri):
+    login_uri = client.initiate_login_uri
+    if login_uri is None or not _usable_login_uri(call, login_uri):
         raise bad_request(_LOGIN_ROUTE_REQUIRED)
     connection_id = body.get("connection_id")
     if connection_id:
@@ -130,7 +129,7 @@ def create_invitation(call: Call) -> Response:
         invitee_email=body["invitee"]["email"],
         client_id=client.client_id,
         ticket_id=ticket_id,
-        invitation_url=invitation_url(client.initiate_login_uri, ticket_id, org),
+        invitation_url=invitation_url(login_uri, ticket_id, org),
         created_at=now,
         expires_at=now + ttl,
         connection_id=connection_id,
