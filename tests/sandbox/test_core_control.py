@@ -171,3 +171,17 @@ def test_sdk_fixture_validates_every_response(mgmt: Auth0, openapi: OpenAPIValid
     list(mgmt.organizations.list())
     assert ("GET", "/organizations/name/{name}", 200) in openapi.checked
     assert ("GET", "/organizations", 200) in openapi.checked
+
+
+def test_missing_openapi_document_skips_locally_and_fails_in_ci(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from . import openapi as module
+
+    absent = tmp_path / "management-api.openapi.json"
+    monkeypatch.setattr(module, "IN_CI", False)
+    with pytest.raises(pytest.skip.Exception, match="not found"):
+        module.require_openapi(absent)
+    monkeypatch.setattr(module, "IN_CI", True)
+    with pytest.raises(pytest.fail.Exception, match="CI is set"):
+        module.require_openapi(absent)
