@@ -19,7 +19,7 @@ from defusedxml.common import DefusedXmlException
 
 from sandbox.state import JSON, iso
 
-from .schema_check import Schema, body_error, check, validation_message
+from .schema_check import Schema, body_error, check
 
 DATABASE_STRATEGY = "auth0"
 ENTERPRISE_STRATEGIES = frozenset(
@@ -315,7 +315,3 @@ def certificate_facts(value: str) -> JSON:
 def render(strategy: str, options: JSON) -> JSON:
     hidden = WRITE_ONLY.get(strategy, frozenset())
     return {k: v for k, v in options.items() if k not in hidden}
-
-
-def message(text: str, path: str = "") -> str:
-    return validation_message("Payload", text, path)

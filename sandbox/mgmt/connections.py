@@ -19,7 +19,7 @@ from sandbox.state import JSON, Connection, State, iso, new_id
 
 from . import connection_options as opts
 from .listing import checkpoint, select_fields
-from .schema_check import Schema, body_error, check, validate_body
+from .schema_check import Schema, body_error, check, query_error, validate_body
 from .users import purge_user
 
 NAME_PATTERN = r"^[a-zA-Z0-9](-[a-zA-Z0-9]|[a-zA-Z0-9])*$"
@@ -180,6 +180,9 @@ def list_connections(call: Call) -> Response:
     if name is not None:
         items = [c for c in items if c.name == name]
     strategies = [s for raw in call.args.getlist("strategy") for s in raw.split(",") if s]
+    for strategy in strategies:
+        if strategy not in STRATEGIES:
+            raise query_error(f'No enum match for: "{strategy}"', "strategy")
     if strategies:
         items = [c for c in items if c.strategy in strategies]
 

@@ -196,8 +196,9 @@ def test_list_offset_paging(raw: Raw, mgmt: Auth0) -> None:
     assert plain.status_code == 200 and len(plain.json()) == 2
     totals = raw("GET", "/connections", params={"per_page": 3, "include_totals": "true"}).json()
     assert totals["total"] == 4 and totals["limit"] == 3 and len(totals["connections"]) == 3
-    bad = raw("GET", "/connections", params={"per_page": 101})
-    assert bad.status_code == 400 and bad.json()["errorCode"] == "invalid_query_string"
+    for params in ({"per_page": 101}, {"strategy": "carrier-pigeon"}):
+        bad = raw("GET", "/connections", params=params)
+        assert bad.status_code == 400 and bad.json()["errorCode"] == "invalid_query_string"
 
 
 def test_update_replaces_options_whole_and_resets_display_name(mgmt: Auth0) -> None:
