@@ -159,8 +159,8 @@ def resource_lock(
         time.sleep(min(left, poll * random.uniform(0.5, 1.5)))
         poll = min(poll * 1.5, _POLL_MAX)
     held = HeldLock(store, key, token, ttl)
-    held._start_extending()
     try:
+        held._start_extending()
         yield held
     finally:
         held._finish()

@@ -20,6 +20,7 @@ than a few per cent of throughput.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from orgs.auth0.plans import BucketLimit, buckets_for_plan, endpoint_bucket
 from portal.coordination import coordination_store
 
 PREFIX = "rate:"
-RATE_SAFETY = 0.99  # refill at 97 % of Auth0's rate
+RATE_SAFETY = 0.98  # refill at 98 % of Auth0's rate
 BURST_SAFETY = 1  # and hold one token less than Auth0's burst
 # Sleep a hair past the computed instant, so we wake to a whole token, not 0.9999 of one.
 WAKE_MARGIN = 0.001
@@ -152,9 +153,10 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     if value is None:
         return ""
     try:
-        return repr(float(value))
+        number = float(value)
     except ValueError:
         return ""
+    return repr(number) if math.isfinite(number) else ""
 
 
 class RateLimiter:
@@ -356,4 +358,10 @@ def stats() -> dict[str, float]:
 
 
 def reset_stats() -> None:
+    """Zero the shared counters (a benchmark run starts here)."""
     limiter().reset_stats()
+
+
+def reset() -> None:
+    """Forget every bucket's state and the counters: only right against a fresh tenant."""
+    limiter().reset()
