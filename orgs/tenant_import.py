@@ -94,8 +94,16 @@ def _import_connections(report: ImportReport) -> None:
 def _import_organizations(report: ImportReport) -> None:
     roles = {role.auth0_id: role for role in Role.objects.all()}
     for remote in organizations.list_organizations():
-        org = _adopt(Organization, remote["id"], remote["name"], _org_fields(remote))
-        _import_enabled_connections(org, remote["id"])
+        fields = _org_fields(remote)
+        known = Organization.objects.filter(auth0_id=remote["id"]).first()
+        held = known is not None and known.status in (OrgStatus.SUSPENDED, OrgStatus.DELETING)
+        if held:
+            # A status the portal set on purpose: a suspended organization's connections are
+            # disabled in Auth0 by design, and its links are what reactivation restores.
+            fields["status"] = known.status
+        org = _adopt(Organization, remote["id"], remote["name"], fields)
+        if not held:
+            _import_enabled_connections(org, remote["id"])
         report.add("members", _import_members(org, remote["id"], roles))
         report.add("organizations")
 

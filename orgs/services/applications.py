@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -24,8 +26,8 @@ def _check_url(kind: str, url: str) -> str:
         raise ServiceError(f"'{url}' is not a valid URL.", field="url") from None
     if kind not in UrlKind.values:
         raise ServiceError("Choose callback, logout or web origin.", field="kind")
-    local = url.startswith(("http://localhost", "http://127.0.0.1"))
-    if url.startswith("http://") and not local:
+    parts = urlsplit(url)  # compare the parsed host: "http://localhost.evil.test" is not local
+    if parts.scheme.lower() == "http" and parts.hostname not in ("localhost", "127.0.0.1"):
         raise ServiceError("Use https (http is only allowed for localhost).", field="url")
     if kind == UrlKind.WEB_ORIGIN and url.rstrip("/").count("/") > 2:
         raise ServiceError("A web origin has no path: use scheme://host[:port].", field="url")

@@ -40,7 +40,9 @@ def change_client_urls(client_id: str, *, add: dict[str, list[str]],
 
 def _apply(current: list[str], add: list[str], remove: list[str]) -> list[str]:
     result = [url for url in current if url not in remove]
-    result += [url for url in add if url not in result]
+    for url in add:  # one by one: two organizations may ask for the same URL
+        if url not in result:
+            result.append(url)
     return result
 
 

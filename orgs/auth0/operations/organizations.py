@@ -72,9 +72,9 @@ def update_organization(auth0_id: str, *, name: str, display_name: str,
                   if k not in removed_metadata_keys}
         merged.update(metadata)
         merged[PORTAL_ID_KEY] = portal_id
-        body: dict[str, Any] = {"name": name, "display_name": display_name, "metadata": merged}
-        if branding:
-            body["branding"] = branding
+        # Always sent: Auth0 replaces branding whole, and {} clears what the portal dropped.
+        body: dict[str, Any] = {"name": name, "display_name": display_name, "metadata": merged,
+                                "branding": branding}
         with auth0_call():
             management_client().organizations.update(auth0_id, **body)
         lock.verify()
