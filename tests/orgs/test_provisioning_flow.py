@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from orgs.models import Application, Invitation, Organization, OrgStatus, SyncState
+from orgs.models import Application, Invitation, OrgStatus, SyncState
 from orgs.models.applications import UrlKind
 from orgs.services.applications import application_url_add
 from orgs.services.organizations import organization_create
