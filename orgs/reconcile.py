@@ -9,6 +9,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from orgs.auth0.errors import Auth0Error
 from orgs.auth0.operations import clients, connections, invitations, organizations
 from orgs.models import (
     Application,
@@ -27,9 +28,14 @@ from orgs.sync.outbox import record_operation
 
 @dataclass
 class Drift:
+    """What differs, on the row a repair targets. `rows` are the rows that show it as
+    drifted, when not the target itself (an application has no sync state of its own:
+    its per-organization URLs do; a missing connection client shows on its link)."""
+
     target: models.Model
     what: str
     diff: dict[str, Any]
+    rows: list[models.Model] = field(default_factory=list)
 
     def __str__(self) -> str:
         return f"{self.target}: {self.what}: {self.diff}"
@@ -123,16 +129,18 @@ def _check_application_urls(org: Organization, report: ReconcileReport,
                             cache: dict[str, dict[str, list[str]]]) -> None:
     rows = ApplicationURL.objects.filter(organization=org, removing=False).select_related(
         "application")
-    missing: dict[Application, list[str]] = {}
+    missing: dict[Application, list[ApplicationURL]] = {}
     for row in rows:
         client_id = row.application.client_id
         if client_id not in cache:
             cache[client_id] = clients.get_client_urls(client_id)
         if row.url not in cache[client_id].get(row.kind, []):
-            missing.setdefault(row.application, []).append(f"{row.kind}: {row.url}")
-    for application, urls in missing.items():
+            missing.setdefault(row.application, []).append(row)
+    for application, missing_rows in missing.items():
+        urls = [f"{row.kind}: {row.url}" for row in missing_rows]
         report.drifts.append(Drift(application, f"URLs of {org.name} missing",
-                                   {"organization_id": org.pk, "missing": urls}))
+                                   {"organization_id": org.pk, "missing": urls},
+                                   rows=list(missing_rows)))
 
 
 def _check_invitations(org: Organization) -> None:
@@ -162,7 +170,9 @@ def _check_connection_clients(connection: Connection, report: ReconcileReport) -
     assert connection.auth0_id
     try:
         remote = connections.connection_client_ids(connection.auth0_id)
-    except Exception:  # noqa: BLE001 (report and carry on with the others)
+    except Auth0Error as exc:
+        if exc.status != 404:  # an outage or a 429 says nothing about drift
+            raise
         report.drifts.append(Drift(connection, "missing in Auth0", {}))
         return
     known = {app.client_id: app for app in Application.objects.all()}
@@ -170,15 +180,22 @@ def _check_connection_clients(connection: Connection, report: ReconcileReport) -
     extra = {cid for cid in remote - wanted if cid in known}
     missing = wanted - remote
     if missing or extra:
+        # A missing client shows on its link row, which the repair settles; an extra one
+        # has no row but the connection, which its repair targets.
+        rows: list[models.Model] = list(connection.application_links.filter(
+            application__client_id__in=missing))
+        if extra:
+            rows.append(connection)
         report.drifts.append(Drift(connection, "applications differ",
-                                   {"missing": sorted(missing), "extra": sorted(extra)}))
+                                   {"missing": sorted(missing), "extra": sorted(extra)},
+                                   rows=rows))
 
 
 def _mark(drift: Drift) -> None:
-    target = drift.target
-    if hasattr(target, "sync_state"):
-        type(target).objects.filter(pk=target.pk).update(
-            sync_state=SyncState.DRIFTED, drift={"what": drift.what, "diff": drift.diff})
+    for row in drift.rows or [drift.target]:
+        if hasattr(row, "sync_state"):
+            type(row).objects.filter(pk=row.pk).update(
+                sync_state=SyncState.DRIFTED, drift={"what": drift.what, "diff": drift.diff})
 
 
 @transaction.atomic

@@ -32,11 +32,17 @@ def send_invitation(op: SyncOperation) -> dict[str, Any]:
         inviter_name=invitation.inviter_name, client_id=invitation.application.client_id,
         connection_id=invitation.connection.auth0_id if invitation.connection else None,
         role_ids=[role.auth0_id for role in invitation.roles.all()],
-        ttl_sec=invitation.ttl_seconds, maybe_exists=op.attempts > 1)
+        ttl_sec=invitation.ttl_seconds, maybe_exists=_tried_before(op))
     Invitation.objects.filter(pk=invitation.pk).update(
         auth0_id=created["id"], status=InvitationStatus.SENT,
         expires_at=timezone.now() + timedelta(seconds=invitation.ttl_seconds))
     return {"auth0_id": created["id"]}
+
+
+def _tried_before(op: SyncOperation) -> bool:
+    """Whether an earlier attempt may have created the invitation already: a retry, or a
+    failed operation an operator retried (its attempts start again at 0, its error stays)."""
+    return op.attempts > 1 or bool(op.last_error)
 
 
 def _send_ticket_invitation(invitation: Invitation) -> dict[str, Any]:
