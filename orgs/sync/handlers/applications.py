@@ -26,7 +26,7 @@ def sync_application_urls(op: SyncOperation) -> dict[str, Any]:
             remove[row.kind].append(row.url)
     result = clients.change_client_urls(application.client_id, add=add, remove=dict(remove))
     leaving.delete()
-    wanted.update(sync_state=SyncState.IN_SYNC, sync_error="")
+    wanted.update(sync_state=SyncState.IN_SYNC, sync_error="", drift={})
     return {"urls": {field: len(urls) for field, urls in result.items()}}
 
 
