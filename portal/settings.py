@@ -14,10 +14,11 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Local state of the embedded stack: SQLite file, dev secret key, sandbox snapshot, emails.
+VAR_DIR = Path(env.str("PORTAL_VAR_DIR", default="") or BASE_DIR / "var")
 
 PORTAL_ENV: str = env.str("PORTAL_ENV", default="development")
 PRODUCTION = PORTAL_ENV == "production"

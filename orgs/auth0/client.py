@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import auth0.management.types  # noqa: F401  (see _warm_up)
 import httpx
 from auth0.management.client import Auth0
 from django.conf import settings
@@ -52,8 +53,20 @@ def management_client() -> Auth0:
             )
             client = Auth0(base_url=base, token=tokens.management_token, httpx_client=http,
                            max_retries=0)
+            _warm_up(client)
             _clients[base] = client
         return client
+
+
+def _warm_up(client: Auth0) -> None:
+    """Resolve the SDK's lazily imported sub-clients once, under our lock: its lazy
+    `__getattr__` imports are not thread-safe, and worker threads would race them."""
+    organizations = client.organizations
+    for sub in (organizations.enabled_connections, organizations.members,
+                organizations.members.roles, organizations.invitations,
+                client.connections.clients, client.clients, client.users, client.roles,
+                client.tickets):
+        assert sub is not None
 
 
 def forget_clients() -> None:

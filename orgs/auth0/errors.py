@@ -195,5 +195,7 @@ def error_from_sdk(exc: Exception) -> Auth0Error:
         return error_from_response(exc.status_code, exc.body, exc.headers)
     if isinstance(exc, httpx.TransportError | ConnectionError | TimeoutError):
         return error_from_transport(exc)
-    # Unknown: probably a bug or a body the SDK could not parse; retrying won't fix it.
-    return Auth0Error(f"{type(exc).__name__}: {exc}", code="unexpected")
+    # Unknown: a body the SDK could not parse, or a transient fault inside the SDK (its lazy
+    # imports can race under threads). Retry with backoff; a real bug still ends as a
+    # visible failure after the last attempt.
+    return Auth0Error(f"{type(exc).__name__}: {exc}", code="unexpected", retryable=True)

@@ -98,6 +98,20 @@ return {1, '0'}
 """
 )
 
+# KEYS: slot key. ARGV: now|'', earliest wait (s), spacing (s).
+# Returns the absolute time of the next free slot in this bucket's virtual queue.
+_SLOT = (
+    _CLOCK
+    + """
+local now = clock(ARGV[1])
+local slot = now + tonumber(ARGV[2])
+local last = tonumber(redis.call('GET', KEYS[1]) or '0')
+if last + tonumber(ARGV[3]) > slot then slot = last + tonumber(ARGV[3]) end
+redis.call('SET', KEYS[1], fmt(slot), 'PX', math.ceil((slot - now + 60) * 1000))
+return fmt(slot)
+"""
+)
+
 # KEYS: bucket hash, stats hash. ARGV: now|'', burst, rate, remaining|'', limit|'',
 # is_429 (1/0), reset|'', default pause, max pause. Returns 1 when it lowered or paused.
 _OBSERVE = (
@@ -182,6 +196,7 @@ class RateLimiter:
         self.prefix = prefix
         self._acquire = store.register_script(_ACQUIRE.replace("SLACK", repr(IDLE_SLACK)))
         self._observe = store.register_script(_OBSERVE.replace("SLACK", repr(IDLE_SLACK)))
+        self._slot = store.register_script(_SLOT.replace("SLACK", repr(IDLE_SLACK)))
 
     # -- naming -------------------------------------------------------------------------
 
@@ -247,10 +262,24 @@ class RateLimiter:
                 self._count({"rate_limited": 1}, {"wait_seconds": waited})
                 raise RateLimited(
                     f"no rate-limit token for {method} {path} within {max_wait:g}s",
-                    retry_at=self._wall_time() + wait,
+                    retry_at=self.next_slot(method, path, wait),
                 )
             self.sleep(wait)
             waited += wait
+
+    def next_slot(self, method: str, path: str, wait: float) -> float:
+        """When a call that cannot wait now should come back (wall-clock time).
+
+        Calls turned away together would otherwise all return at the same instant, find
+        one token, and turn each other away again, holding workers the whole time. Each
+        gets its own slot in the bucket's virtual queue instead, spaced one refill apart,
+        so they come back in single file at the rate the bucket allows.
+        """
+        bucket = self.buckets_for(method, path)[-1]
+        _burst, rate = self.effective(bucket)
+        slot = float(self._slot(keys=[f"{self.prefix}slot:{bucket}"],
+                                args=[self._now_arg(), repr(wait), repr(1.0 / rate)]))
+        return self._wall_time() + (slot - self.now())
 
     def _wall_time(self) -> float:
         return self.clock() if self.clock is not None else time.time()

@@ -28,7 +28,8 @@ def start_sandbox(*, port: int, rate: float | None, burst: int | None,
         command += ["--rate", str(rate)]
     if burst is not None:
         command += ["--burst", str(burst)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # noqa: S603
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL,  # noqa: S603
+                               stderr=subprocess.DEVNULL)
     wait_for(f"http://127.0.0.1:{port}/.well-known/openid-configuration")
     return process
 

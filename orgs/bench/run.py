@@ -7,9 +7,11 @@ admin, add one callback URL to the shared demo application.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -76,10 +78,13 @@ def run(config: BenchConfig, worker_env: dict[str, str]) -> dict[str, Any]:
         ratelimit.reset_stats()
         started = time.monotonic()
         _provision(config.orgs)
+        provisioned = time.monotonic() - started
         settled = _wait_until_settled(config.timeout)
         seconds = time.monotonic() - started
         control.delete("/faults")
-        return _report(config, control, seconds, settled)
+        report = _report(config, control, seconds, settled)
+        report["provision_seconds"] = round(provisioned, 2)
+        return report
     finally:
         processes.stop(workers)
         processes.stop([sandbox])
@@ -108,7 +113,7 @@ def _provision(count: int) -> None:
 def _wait_until_settled(timeout: float) -> bool:
     deadline, next_sweep = time.monotonic() + timeout, time.monotonic() + 5
     while time.monotonic() < deadline:
-        if not SyncOperation.objects.filter(state__in=[OpState.QUEUED, OpState.RUNNING]).exists():
+        if not _unsettled().exists():
             return True
         if time.monotonic() >= next_sweep:  # what beat does in production
             sweep()
@@ -117,10 +122,20 @@ def _wait_until_settled(timeout: float) -> bool:
     return False
 
 
+def _unsettled() -> Any:
+    """Open operations that can still finish (not blocked behind a failed parent)."""
+    blocked = [OpState.FAILED, OpState.CANCELLED]
+    return SyncOperation.objects.filter(state__in=[OpState.QUEUED, OpState.RUNNING]).exclude(
+        depends_on__state__in=blocked).exclude(depends_on__depends_on__state__in=blocked)
+
+
 def _report(config: BenchConfig, control: httpx.Client, seconds: float,
             settled: bool) -> dict[str, Any]:
     stats = control.get("/stats").json()
     state = control.get("/state").json()
+    # Kept for after-the-fact analysis of a run (timelines, per-route counts).
+    (Path(settings.VAR_DIR) / "bench-last-state.json").write_text(json.dumps(
+        {"stats": stats, "state": state}))
     calls, throttled, per_bucket = _count_calls(stats)
     ideal = _ideal_seconds(per_bucket, stats["buckets"])
     report = {

@@ -12,7 +12,8 @@ from orgs.models import Application, ApplicationURL, Organization
 from orgs.models.applications import UrlKind
 from orgs.services.audit import audit
 from orgs.services.errors import ServiceError
-from orgs.sync.outbox import open_operation_for, record_operation
+from orgs.models.base import SyncState
+from orgs.sync.outbox import record_operation
 from portal.models import User
 
 _url = URLValidator(schemes=["https", "http"])
@@ -47,7 +48,8 @@ def application_url_add(*, actor: User | None, organization: Organization,
                            field="url")
     if row.removing:
         row.removing = False
-        row.save(update_fields=["removing", "updated_at"])
+        row.sync_state = SyncState.PENDING
+        row.save(update_fields=["removing", "sync_state", "updated_at"])
     _record_sync(organization, application)
     audit(actor=actor, action="application_url.add", organization=organization,
           target=url, application=application.name, kind=kind)
@@ -63,5 +65,5 @@ def application_url_remove(*, actor: User | None, row: ApplicationURL) -> None:
 
 
 def _record_sync(organization: Organization, application: Application) -> None:
-    record_operation(kind="application_urls.sync", target=application, organization=organization,
-                     depends_on=open_operation_for(organization, "organization.create"))
+    # URLs on a client don't need the organization to exist in Auth0: no dependency.
+    record_operation(kind="application_urls.sync", target=application, organization=organization)

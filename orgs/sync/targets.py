@@ -25,6 +25,13 @@ def model_for(target_type: str) -> type[models.Model] | None:
 
 
 def target_rows(op: SyncOperation) -> models.QuerySet[models.Model] | None:
+    if op.target_type == "application":
+        # An application's sync state is that of the organization's URLs on it.
+        from orgs.models import ApplicationURL
+
+        return ApplicationURL.objects.filter(  # type: ignore[return-value]
+            application_id=op.target_id, organization=op.organization, removing=False
+        ).exclude(sync_state=SyncState.IN_SYNC)
     model = model_for(op.target_type)
     if model is None or not any(f.name == "sync_state" for f in model._meta.get_fields()):
         return None

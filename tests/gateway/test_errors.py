@@ -89,7 +89,10 @@ def test_sdk_exceptions_map_to_the_same_errors() -> None:
     conflict = error_from_sdk(ConflictError(body={"message": "exists", "errorCode": "conflict"}))
     assert (conflict.status, conflict.code, conflict.retryable) == (409, "conflict", False)
     assert error_from_sdk(httpx.ConnectTimeout("slow")).retryable
-    assert not error_from_sdk(ValueError("bad model")).retryable
+    # Unknown SDK failures are retried (transient races inside the SDK exist); a real bug
+    # still fails visibly once the attempts run out.
+    unknown = error_from_sdk(ValueError("bad model"))
+    assert (unknown.code, unknown.retryable) == ("unexpected", True)
 
 
 def test_a_busy_lock_is_retryable_soon_and_readable() -> None:

@@ -10,6 +10,7 @@ from orgs.auth0.errors import Auth0Error
 from orgs.auth0.locks import resource_lock
 
 URL_FIELDS = ("callbacks", "allowed_logout_urls", "web_origins")
+LOCK_WAIT = 2.0
 
 
 def get_client_urls(client_id: str) -> dict[str, list[str]]:
@@ -22,7 +23,8 @@ def get_client_urls(client_id: str) -> dict[str, list[str]]:
 def change_client_urls(client_id: str, *, add: dict[str, list[str]],
                        remove: dict[str, list[str]]) -> dict[str, list[str]]:
     """Add and remove URLs per field without losing anyone else's concurrent change."""
-    with resource_lock("client", client_id) as lock:
+    # Holders keep it for three quick calls: waiting a little beats rescheduling.
+    with resource_lock("client", client_id, wait=LOCK_WAIT) as lock:
         current = get_client_urls(client_id)
         wanted = {field: _apply(current[field], add.get(field, []), remove.get(field, []))
                   for field in URL_FIELDS}

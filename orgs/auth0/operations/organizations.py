@@ -17,21 +17,27 @@ PORTAL_ID_KEY = "portal_id"
 
 
 def create_organization(*, name: str, display_name: str, branding: dict[str, Any],
-                        metadata: dict[str, str], portal_id: str) -> dict[str, Any]:
-    """Create the organization, or adopt the one a lost response already created."""
+                        metadata: dict[str, str], portal_id: str,
+                        enabled_connections: list[dict[str, Any]] | None = None,
+                        ) -> dict[str, Any]:
+    """Create the organization (with its first connections, in the same call), or adopt
+    the one a lost response already created. The result's `created` says which: an
+    adopted organization may or may not carry the inline connections."""
     body: dict[str, Any] = {"name": name, "display_name": display_name,
                             "metadata": {**metadata, PORTAL_ID_KEY: portal_id}}
     if branding:
         body["branding"] = branding
+    if enabled_connections:
+        body["enabled_connections"] = enabled_connections
     try:
         with auth0_call():
-            return as_dict(management_client().organizations.create(**body))
+            return {**as_dict(management_client().organizations.create(**body)), "created": True}
     except Auth0Error as exc:
         if exc.status != 409:
             raise
     existing = find_organization(name)
     if existing and existing.get("metadata", {}).get(PORTAL_ID_KEY) == portal_id:
-        return existing
+        return {**existing, "created": False}
     raise Auth0Error(
         f"An organization named '{name}' already exists in Auth0 and was not created for "
         "this record. Import it, or choose another name.",

@@ -50,7 +50,7 @@ class Command(BaseCommand):
                "REDIS_URL": _bench_redis(), "CELERY_BROKER_URL": "", "LOG_LEVEL": "WARNING"}
         manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
         subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True)  # noqa: S603
-        result = subprocess.run([*manage, *sys.argv[2:]], env=env, check=False)  # noqa: S603
+        result = subprocess.run([*manage, *sys.argv[1:]], env=env, check=False)  # noqa: S603
         if result.returncode:
             raise CommandError(f"benchmark failed (exit {result.returncode})")
 

@@ -4,6 +4,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from orgs.auth0.operations import clients
 from orgs.models import Application, ApplicationURL, OrgStatus, SyncOperation, SyncState
@@ -14,23 +15,33 @@ LIVE_ORG_STATES = [OrgStatus.PENDING, OrgStatus.ACTIVE, OrgStatus.SUSPENDED]
 
 @handles("application_urls.sync")
 def sync_application_urls(op: SyncOperation) -> dict[str, Any]:
-    """Make the application carry the organization's URLs, and drop the ones it no longer
-    wants unless another organization still needs them."""
+    """Make the application carry every URL organizations want on it, and drop those no
+    organization wants any more.
+
+    One run pushes all pending URLs of the application (any organization) in a single
+    locked read-modify-write: under a burst of additions, the first run does the work and
+    later runs find their rows already verified and make no call at all.
+    """
     application = Application.objects.get(pk=op.target_id)
-    rows = ApplicationURL.objects.filter(application=application, organization=op.organization)
-    wanted, leaving = rows.filter(removing=False), rows.filter(removing=True)
-    add = _by_kind(wanted)
+    rows = ApplicationURL.objects.filter(application=application)
+    pending = list(rows.filter(removing=False).exclude(sync_state=SyncState.IN_SYNC))
+    leaving = list(rows.filter(removing=True))
+    if not pending and not leaving:
+        return {"already_in_sync": True}
     remove: dict[str, list[str]] = defaultdict(list)
     for row in leaving:
         if not _wanted_elsewhere(row):
             remove[row.kind].append(row.url)
-    result = clients.change_client_urls(application.client_id, add=add, remove=dict(remove))
-    leaving.delete()
-    wanted.update(sync_state=SyncState.IN_SYNC, sync_error="", drift={})
-    return {"urls": {field: len(urls) for field, urls in result.items()}}
+    result = clients.change_client_urls(application.client_id, add=_by_kind(pending),
+                                        remove=dict(remove))
+    ApplicationURL.objects.filter(pk__in=[row.pk for row in leaving], removing=True).delete()
+    ApplicationURL.objects.filter(pk__in=[row.pk for row in pending], removing=False).update(
+        sync_state=SyncState.IN_SYNC, sync_error="", synced_at=timezone.now(), drift={})
+    return {"added": len(pending), "removed": len(leaving),
+            "urls": {field: len(urls) for field, urls in result.items()}}
 
 
-def _by_kind(rows: QuerySet[ApplicationURL]) -> dict[str, list[str]]:
+def _by_kind(rows: list[ApplicationURL] | QuerySet[ApplicationURL]) -> dict[str, list[str]]:
     grouped: dict[str, list[str]] = defaultdict(list)
     for row in rows:
         grouped[row.kind].append(row.url)

@@ -6,8 +6,18 @@ from django.utils import timezone
 
 from orgs.auth0.errors import Auth0Error
 from orgs.auth0.operations import clients, connections, organizations
-from orgs.models import ApplicationURL, Organization, OrganizationConnection, OrgStatus, SyncOperation
+from orgs.models import (
+    ApplicationURL,
+    OpState,
+    Organization,
+    OrganizationConnection,
+    OrgStatus,
+    SyncOperation,
+)
+from orgs.sync.runner_support import cover_operations
 from orgs.sync.handlers import handles
+
+MAX_INLINE = 10  # Auth0 accepts at most 10 enabled connections on create
 
 
 def _organization(op: SyncOperation) -> Organization:
@@ -19,16 +29,32 @@ def _organization(op: SyncOperation) -> Organization:
 
 @handles("organization.create")
 def create(op: SyncOperation) -> dict[str, Any]:
+    """Create the organization with the connections waiting on it enabled in the same
+    call: one request instead of one per connection, in a tighter rate-limit bucket."""
     org = _organization(op)
     if org.auth0_id:
         return update(op)
+    # The waiting link operations are read before the links: any change recorded after
+    # this read has its own later operation, which will still run.
+    waiting = list(SyncOperation.objects.filter(
+        depends_on=op, state=OpState.QUEUED, kind="organization_connection.sync"))
+    links = list(OrganizationConnection.objects.filter(
+        organization=org, connection_id__in=[w.payload["connection_id"] for w in waiting],
+        connection__auth0_id__isnull=False).select_related("connection"))[:MAX_INLINE]
     created = organizations.create_organization(
         name=org.name, display_name=org.display_name, branding=org.branding(),
-        metadata=org.metadata, portal_id=str(org.portal_id))
+        metadata=org.metadata, portal_id=str(org.portal_id),
+        enabled_connections=[{"connection_id": link.connection.auth0_id, **link.flags()}
+                             for link in links])
     Organization.objects.filter(pk=org.pk).update(auth0_id=created["id"])
     Organization.objects.filter(pk=org.pk, status=OrgStatus.PENDING).update(
         status=OrgStatus.ACTIVE)
-    return {"auth0_id": created["id"]}
+    covered = []
+    if created["created"]:  # an adopted organization may lack them: let the ops run
+        inline = {link.connection_id for link in links}
+        covered = [w for w in waiting if w.payload["connection_id"] in inline]
+        cover_operations(covered, by=op)
+    return {"auth0_id": created["id"], "inline_connections": len(covered)}
 
 
 @handles("organization.update")
