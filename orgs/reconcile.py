@@ -48,8 +48,12 @@ class ReconcileReport:
     fixed: int = 0
 
     def summary(self) -> dict[str, Any]:
-        return {"checked": self.checked, "drifted": len(self.drifts), "fixed": self.fixed,
-                "drifts": [str(d) for d in self.drifts]}
+        return {
+            "checked": self.checked,
+            "drifted": len(self.drifts),
+            "fixed": self.fixed,
+            "drifts": [str(d) for d in self.drifts],
+        }
 
 
 def reconcile(*, organization: Organization | None = None, fix: bool = False) -> ReconcileReport:
@@ -72,8 +76,9 @@ def reconcile(*, organization: Organization | None = None, fix: bool = False) ->
     return report
 
 
-def _check_organization(org: Organization, report: ReconcileReport,
-                        client_urls: dict[str, dict[str, list[str]]]) -> None:
+def _check_organization(
+    org: Organization, report: ReconcileReport, client_urls: dict[str, dict[str, list[str]]]
+) -> None:
     assert org.auth0_id
     remote = organizations.get_organization(org.auth0_id)
     if remote is None:
@@ -88,15 +93,27 @@ def _check_organization(org: Organization, report: ReconcileReport,
 
 
 def _field_diff(org: Organization, remote: dict[str, Any]) -> dict[str, Any]:
-    wanted = {"name": org.name, "display_name": org.display_name,
-              "branding": org.branding() or None}
-    have = {"name": remote.get("name"), "display_name": remote.get("display_name"),
-            "branding": remote.get("branding") or None}
-    diff = {key: {"portal": wanted[key], "auth0": have[key]}
-            for key in wanted if wanted[key] != have[key]}
+    wanted = {
+        "name": org.name,
+        "display_name": org.display_name,
+        "branding": org.branding() or None,
+    }
+    have = {
+        "name": remote.get("name"),
+        "display_name": remote.get("display_name"),
+        "branding": remote.get("branding") or None,
+    }
+    diff: dict[str, Any] = {
+        key: {"portal": wanted[key], "auth0": have[key]}
+        for key in wanted
+        if wanted[key] != have[key]
+    }
     remote_metadata = remote.get("metadata") or {}
-    changed = {k: {"portal": v, "auth0": remote_metadata.get(k)}
-               for k, v in org.metadata.items() if remote_metadata.get(k) != v}
+    changed = {
+        k: {"portal": v, "auth0": remote_metadata.get(k)}
+        for k, v in org.metadata.items()
+        if remote_metadata.get(k) != v
+    }
     if changed:
         diff["metadata"] = changed
     return diff
@@ -104,8 +121,9 @@ def _field_diff(org: Organization, remote: dict[str, Any]) -> dict[str, Any]:
 
 def _check_enabled_connections(org: Organization, report: ReconcileReport) -> None:
     assert org.auth0_id
-    remote = {item["connection_id"]: item
-              for item in organizations.list_enabled_connections(org.auth0_id)}
+    remote = {
+        item["connection_id"]: item for item in organizations.list_enabled_connections(org.auth0_id)
+    }
     links = OrganizationConnection.objects.filter(organization=org).select_related("connection")
     for link in links:
         item = remote.pop(link.connection.auth0_id or "", None)
@@ -116,19 +134,25 @@ def _check_enabled_connections(org: Organization, report: ReconcileReport) -> No
         if item is None:
             report.drifts.append(Drift(link, "not enabled in Auth0", {"enabled": False}))
             continue
-        flags = {k: {"portal": v, "auth0": item.get(k)} for k, v in link.flags().items()
-                 if item.get(k) is not None and item.get(k) != v}
+        flags = {
+            k: {"portal": v, "auth0": item.get(k)}
+            for k, v in link.flags().items()
+            if item.get(k) is not None and item.get(k) != v
+        }
         if flags:
             report.drifts.append(Drift(link, "flags differ", flags))
     for connection_id in remote:
-        report.drifts.append(Drift(org, "connection enabled only in Auth0",
-                                   {"connection_id": connection_id}))
+        report.drifts.append(
+            Drift(org, "connection enabled only in Auth0", {"connection_id": connection_id})
+        )
 
 
-def _check_application_urls(org: Organization, report: ReconcileReport,
-                            cache: dict[str, dict[str, list[str]]]) -> None:
+def _check_application_urls(
+    org: Organization, report: ReconcileReport, cache: dict[str, dict[str, list[str]]]
+) -> None:
     rows = ApplicationURL.objects.filter(organization=org, removing=False).select_related(
-        "application")
+        "application"
+    )
     missing: dict[Application, list[ApplicationURL]] = {}
     for row in rows:
         client_id = row.application.client_id
@@ -138,24 +162,33 @@ def _check_application_urls(org: Organization, report: ReconcileReport,
             missing.setdefault(row.application, []).append(row)
     for application, missing_rows in missing.items():
         urls = [f"{row.kind}: {row.url}" for row in missing_rows]
-        report.drifts.append(Drift(application, f"URLs of {org.name} missing",
-                                   {"organization_id": org.pk, "missing": urls},
-                                   rows=list(missing_rows)))
+        report.drifts.append(
+            Drift(
+                application,
+                f"URLs of {org.name} missing",
+                {"organization_id": org.pk, "missing": urls},
+                rows=list(missing_rows),
+            )
+        )
 
 
 def _check_invitations(org: Organization) -> None:
     """Auth0 drops invitations once accepted or expired; follow that, it is not drift."""
     assert org.auth0_id
-    sent = Invitation.objects.filter(organization=org, status=InvitationStatus.SENT,
-                                     uses_ticket=False).exclude(auth0_id="")
+    sent = Invitation.objects.filter(
+        organization=org, status=InvitationStatus.SENT, uses_ticket=False
+    ).exclude(auth0_id="")
     if not sent.exists():
         return
     remote_ids = {item["id"] for item in invitations.list_invitations(org.auth0_id)}
     for invitation in sent.exclude(auth0_id__in=remote_ids):
         accepted = Member.objects.filter(organization=org, email__iexact=invitation.email)
         expired = invitation.expires_at and invitation.expires_at < timezone.now()
-        status = InvitationStatus.ACCEPTED if accepted.exists() or not expired \
+        status = (
+            InvitationStatus.ACCEPTED
+            if accepted.exists() or not expired
             else InvitationStatus.EXPIRED
+        )
         Invitation.objects.filter(pk=invitation.pk).update(status=status)
 
 
@@ -182,20 +215,27 @@ def _check_connection_clients(connection: Connection, report: ReconcileReport) -
     if missing or extra:
         # A missing client shows on its link row, which the repair settles; an extra one
         # has no row but the connection, which its repair targets.
-        rows: list[models.Model] = list(connection.application_links.filter(
-            application__client_id__in=missing))
+        rows: list[models.Model] = list(
+            connection.application_links.filter(application__client_id__in=missing)
+        )
         if extra:
             rows.append(connection)
-        report.drifts.append(Drift(connection, "applications differ",
-                                   {"missing": sorted(missing), "extra": sorted(extra)},
-                                   rows=rows))
+        report.drifts.append(
+            Drift(
+                connection,
+                "applications differ",
+                {"missing": sorted(missing), "extra": sorted(extra)},
+                rows=rows,
+            )
+        )
 
 
 def _mark(drift: Drift) -> None:
     for row in drift.rows or [drift.target]:
         if hasattr(row, "sync_state"):
-            type(row).objects.filter(pk=row.pk).update(
-                sync_state=SyncState.DRIFTED, drift={"what": drift.what, "diff": drift.diff})
+            type(row)._default_manager.filter(pk=row.pk).update(
+                sync_state=SyncState.DRIFTED, drift={"what": drift.what, "diff": drift.diff}
+            )
 
 
 @transaction.atomic
@@ -204,10 +244,15 @@ def _fix(drift: Drift) -> int:
     if isinstance(target, Organization) and drift.what == "fields differ":
         record_operation(kind="organization.update", target=target, organization=target)
     elif isinstance(target, OrganizationConnection):
-        record_operation(kind="organization_connection.sync", target=target,
-                         organization=target.organization,
-                         payload={"organization_id": target.organization_id,
-                                  "connection_id": target.connection_id})
+        record_operation(
+            kind="organization_connection.sync",
+            target=target,
+            organization=target.organization,
+            payload={
+                "organization_id": target.organization_id,
+                "connection_id": target.connection_id,
+            },
+        )
     elif isinstance(target, Application):
         org = Organization.objects.get(pk=drift.diff["organization_id"])
         record_operation(kind="application_urls.sync", target=target, organization=org)
@@ -221,10 +266,15 @@ def _fix(drift: Drift) -> int:
 def _fix_connection_clients(connection: Connection, diff: dict[str, Any]) -> None:
     for client_id in [*diff["missing"], *diff["extra"]]:
         application = Application.objects.get(client_id=client_id)
-        link_id = connection.application_links.filter(application=application).values_list(
-            "pk", flat=True).first()
+        link_id = (
+            connection.application_links.filter(application=application)
+            .values_list("pk", flat=True)
+            .first()
+        )
         target = connection if link_id is None else connection.application_links.get(pk=link_id)
-        record_operation(kind="connection_application.sync", target=target,
-                         organization=connection.organization,
-                         payload={"connection_id": connection.pk,
-                                  "application_id": application.pk})
+        record_operation(
+            kind="connection_application.sync",
+            target=target,
+            organization=connection.organization,
+            payload={"connection_id": connection.pk, "application_id": application.pk},
+        )

@@ -39,6 +39,7 @@ def decrypt_options(token: str) -> dict[str, Any]:
     try:
         data: dict[str, Any] = json.loads(_fernet().decrypt(token.encode()))
     except InvalidToken as exc:
-        raise ValueError("Stored connection secrets cannot be decrypted with the current "
-                         "key; enter them again.") from exc
+        raise ValueError(
+            "Stored connection secrets cannot be decrypted with the current key; enter them again."
+        ) from exc
     return data

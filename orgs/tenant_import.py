@@ -47,7 +47,9 @@ def import_tenant(*, actor: User | None = None) -> ImportReport:
     _import_connections(report)
     _import_organizations(report)
     with transaction.atomic():
-        audit(actor=actor, action="tenant.import", target=settings.AUTH0_DOMAIN, **report.counts)
+        audit(
+            actor=actor, action="tenant.import", target=settings.AUTH0_DOMAIN, counts=report.counts
+        )
     return report
 
 
@@ -55,20 +57,26 @@ def _import_applications(report: ImportReport) -> None:
     for client in clients.list_clients():
         if client.get("app_type") == "non_interactive" and not client.get("initiate_login_uri"):
             continue  # machine-to-machine clients are not applications people log in to
-        Application.objects.update_or_create(client_id=client["client_id"], defaults={
-            "name": client.get("name") or client["client_id"],
-            "app_type": client.get("app_type") or "",
-            "initiate_login_uri": client.get("initiate_login_uri") or "",
-            "organization_usage": client.get("organization_usage") or "",
-            "is_portal_login": client["client_id"] == settings.AUTH0_LOGIN_CLIENT_ID,
-            "imported_at": timezone.now()})
+        Application.objects.update_or_create(
+            client_id=client["client_id"],
+            defaults={
+                "name": client.get("name") or client["client_id"],
+                "app_type": client.get("app_type") or "",
+                "initiate_login_uri": client.get("initiate_login_uri") or "",
+                "organization_usage": client.get("organization_usage") or "",
+                "is_portal_login": client["client_id"] == settings.AUTH0_LOGIN_CLIENT_ID,
+                "imported_at": timezone.now(),
+            },
+        )
         report.add("applications")
 
 
 def _import_roles(report: ImportReport) -> None:
     for role in users.list_roles():
-        Role.objects.update_or_create(name=role["name"], defaults={
-            "auth0_id": role["id"], "description": role.get("description") or ""})
+        Role.objects.update_or_create(
+            name=role["name"],
+            defaults={"auth0_id": role["id"], "description": role.get("description") or ""},
+        )
         report.add("roles")
 
 
@@ -80,14 +88,23 @@ def _import_connections(report: ImportReport) -> None:
             report.skipped.append(f"connection {remote.get('name')} ({remote.get('strategy')})")
             continue
         plain, _secrets = split_secret_options(remote.get("options") or {})
-        connection = _adopt(Connection, remote["id"], remote["name"], {
-            "strategy": remote["strategy"], "display_name": remote.get("display_name") or "",
-            "options": plain, "is_domain_connection": bool(remote.get("is_domain_connection")),
-            "deleted_at": None})
+        connection = _adopt(
+            Connection,
+            remote["id"],
+            remote["name"],
+            {
+                "strategy": remote["strategy"],
+                "display_name": remote.get("display_name") or "",
+                "options": plain,
+                "is_domain_connection": bool(remote.get("is_domain_connection")),
+                "deleted_at": None,
+            },
+        )
         for client_id in connections.connection_client_ids(remote["id"]):
             if client_id in applications:
                 ConnectionApplication.objects.update_or_create(
-                    connection=connection, application=applications[client_id], defaults=IN_SYNC)
+                    connection=connection, application=applications[client_id], defaults=IN_SYNC
+                )
         report.add("connections")
 
 
@@ -97,7 +114,7 @@ def _import_organizations(report: ImportReport) -> None:
         fields = _org_fields(remote)
         known = Organization.objects.filter(auth0_id=remote["id"]).first()
         held = known is not None and known.status in (OrgStatus.SUSPENDED, OrgStatus.DELETING)
-        if held:
+        if known is not None and held:
             # A status the portal set on purpose: a suspended organization's connections are
             # disabled in Auth0 by design, and its links are what reactivation restores.
             fields["status"] = known.status
@@ -112,12 +129,15 @@ def _org_fields(remote: dict[str, Any]) -> dict[str, Any]:
     branding = remote.get("branding") or {}
     colors = branding.get("colors") or {}
     metadata = {k: v for k, v in (remote.get("metadata") or {}).items() if k != "portal_id"}
-    return {"display_name": remote.get("display_name") or remote["name"],
-            "logo_url": branding.get("logo_url") or "",
-            "primary_color": colors.get("primary") or "",
-            "page_background_color": colors.get("page_background") or "",
-            "metadata": metadata, "status": OrgStatus.ACTIVE,
-            "is_staff_organization": remote["name"] == settings.AUTH0_STAFF_ORGANIZATION}
+    return {
+        "display_name": remote.get("display_name") or remote["name"],
+        "logo_url": branding.get("logo_url") or "",
+        "primary_color": colors.get("primary") or "",
+        "page_background_color": colors.get("page_background") or "",
+        "metadata": metadata,
+        "status": OrgStatus.ACTIVE,
+        "is_staff_organization": remote["name"] == settings.AUTH0_STAFF_ORGANIZATION,
+    }
 
 
 def _import_enabled_connections(org: Organization, org_id: str) -> None:
@@ -128,11 +148,15 @@ def _import_enabled_connections(org: Organization, org_id: str) -> None:
             continue
         shared_db |= connection.is_database and connection.is_shared
         OrganizationConnection.objects.update_or_create(
-            organization=org, connection=connection, defaults={
-                **IN_SYNC, "assign_membership_on_login": bool(
-                    item.get("assign_membership_on_login")),
+            organization=org,
+            connection=connection,
+            defaults={
+                **IN_SYNC,
+                "assign_membership_on_login": bool(item.get("assign_membership_on_login")),
                 "show_as_button": item.get("show_as_button", True) is not False,
-                "is_signup_enabled": bool(item.get("is_signup_enabled"))})
+                "is_signup_enabled": bool(item.get("is_signup_enabled")),
+            },
+        )
     model = MembershipModel.SHARED_DATABASE if shared_db else MembershipModel.ENTERPRISE_ONLY
     if org.owned_connections.filter(strategy=Strategy.DATABASE).exists():
         model = MembershipModel.OWN_DATABASE
@@ -143,18 +167,27 @@ def _import_members(org: Organization, org_id: str, roles: dict[str, Role]) -> i
     count = 0
     for remote in members.list_members(org_id):
         member, _ = Member.objects.update_or_create(
-            organization=org, user_id=remote["user_id"], defaults={
-                **IN_SYNC, "email": remote.get("email") or "", "name": remote.get("name") or "",
-                "removing": False})
+            organization=org,
+            user_id=remote["user_id"],
+            defaults={
+                **IN_SYNC,
+                "email": remote.get("email") or "",
+                "name": remote.get("name") or "",
+                "removing": False,
+            },
+        )
         member.roles.set([roles[r["id"]] for r in remote.get("roles") or [] if r["id"] in roles])
         count += 1
     return count
 
 
 def _adopt(model: type[Any], auth0_id: str, name: str, fields: dict[str, Any]) -> Any:
-    row = model.objects.filter(auth0_id=auth0_id).first() or model.objects.filter(
-        name=name, auth0_id=None).exclude(**({"status": "deleted"} if model is Organization
-                                             else {})).first()
+    row = (
+        model.objects.filter(auth0_id=auth0_id).first()
+        or model.objects.filter(name=name, auth0_id=None)
+        .exclude(**({"status": "deleted"} if model is Organization else {}))
+        .first()
+    )
     if row is None:
         row = model(auth0_id=auth0_id, name=name)
     for key, value in {**fields, **IN_SYNC, "synced_at": timezone.now()}.items():

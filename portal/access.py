@@ -35,16 +35,18 @@ def resolve_access(claims: dict[str, Any]) -> Access:
         return Access(denied_reason="Your organization is not managed by this portal.")
     if organization.status == OrgStatus.SUSPENDED:
         return Access(denied_reason="Your organization is suspended. Contact your provider.")
-    is_admin = Member.objects.filter(organization=organization, user_id=claims["sub"],
-                                     roles__name=ADMIN_ROLE, removing=False).exists()
+    is_admin = Member.objects.filter(
+        organization=organization, user_id=claims["sub"], roles__name=ADMIN_ROLE, removing=False
+    ).exists()
     if not is_admin:
         return Access(denied_reason=f"You are not an administrator of {organization}.")
     return Access(organization=organization)
 
 
 def _is_staff(claims: dict[str, Any], org_id: object, org_name: object) -> bool:
-    staff_org = Organization.objects.filter(is_staff_organization=True).exclude(
-        auth0_id=None).first()
+    staff_org = (
+        Organization.objects.filter(is_staff_organization=True).exclude(auth0_id=None).first()
+    )
     if org_id and staff_org is not None and org_id == staff_org.auth0_id:
         return True
     if org_name and org_name == settings.AUTH0_STAFF_ORGANIZATION and staff_org is None:
@@ -52,4 +54,5 @@ def _is_staff(claims: dict[str, Any], org_id: object, org_name: object) -> bool:
     email = str(claims.get("email", ""))
     domain = email.rpartition("@")[2].lower()
     return bool(claims.get("email_verified")) and domain in {
-        d.lower() for d in settings.STAFF_EMAIL_DOMAINS}
+        d.lower() for d in settings.STAFF_EMAIL_DOMAINS
+    }

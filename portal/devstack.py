@@ -8,6 +8,7 @@ subprocess, as a real Auth0 tenant would be another machine.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -37,10 +38,24 @@ class DevStack:
         parts = urlsplit(settings.AUTH0_DOMAIN)
         port = str(parts.port or 8001)
         state_file = Path(settings.VAR_DIR) / "sandbox-state.json"
-        command = [sys.executable, "-m", "sandbox", "serve", "--host", parts.hostname or "127.0.0.1",
-                   "--port", port, "--seed", "demo", "--state", str(state_file),
-                   "--m2m-client-id", settings.AUTH0_MGMT_CLIENT_ID,
-                   "--m2m-client-secret", settings.AUTH0_MGMT_CLIENT_SECRET]
+        command = [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "serve",
+            "--host",
+            parts.hostname or "127.0.0.1",
+            "--port",
+            port,
+            "--seed",
+            "demo",
+            "--state",
+            str(state_file),
+            "--m2m-client-id",
+            settings.AUTH0_MGMT_CLIENT_ID,
+            "--m2m-client-secret",
+            settings.AUTH0_MGMT_CLIENT_SECRET,
+        ]
         self.processes.append(subprocess.Popen(command))  # noqa: S603 (our own interpreter)
         wait_until_up(f"{settings.AUTH0_DOMAIN.rstrip('/')}/.well-known/openid-configuration")
 
@@ -54,31 +69,43 @@ class DevStack:
     def _start_worker_processes(self) -> None:
         celery = [sys.executable, "-m", "celery", "-A", "portal"]
         schedule = str(Path(settings.VAR_DIR) / "celerybeat-schedule")
-        self.processes.append(subprocess.Popen(  # noqa: S603
-            [*celery, "worker", "-Q", WORKER_QUEUES, "--loglevel", "INFO", "-c", "2"]))
-        self.processes.append(subprocess.Popen(  # noqa: S603
-            [*celery, "beat", "--loglevel", "INFO", "--schedule", schedule]))
+        self.processes.append(
+            subprocess.Popen(  # noqa: S603
+                [*celery, "worker", "-Q", WORKER_QUEUES, "--loglevel", "INFO", "-c", "2"]
+            )
+        )
+        self.processes.append(
+            subprocess.Popen(  # noqa: S603
+                [*celery, "beat", "--loglevel", "INFO", "--schedule", schedule]
+            )
+        )
 
     def _start_worker_threads(self) -> None:
         from celery.beat import EmbeddedService
         from celery.worker import WorkController
 
-        worker = WorkController(app=celery_app, pool="threads", concurrency=4,
-                                queues=WORKER_QUEUES.split(","), without_heartbeat=True,
-                                without_mingle=True, without_gossip=True, loglevel="INFO")
+        worker = WorkController(
+            app=celery_app,
+            pool="threads",
+            concurrency=4,
+            queues=WORKER_QUEUES.split(","),
+            without_heartbeat=True,
+            without_mingle=True,
+            without_gossip=True,
+            loglevel="INFO",
+        )
         threading.Thread(target=worker.start, name="celery-worker", daemon=True).start()
-        beat = EmbeddedService(celery_app, thread=True,
-                               schedule_filename=str(Path(settings.VAR_DIR) / "beat-embedded"))
-        beat.start()
+        beat = EmbeddedService(
+            celery_app, thread=True, schedule_filename=str(Path(settings.VAR_DIR) / "beat-embedded")
+        )
+        beat.start()  # type: ignore[union-attr]  # thread=True: the threaded service
         self.stoppers += [worker, beat]
 
     # --- shutdown --------------------------------------------------------------------------
     def stop(self) -> None:
         for stopper in self.stoppers:
-            try:
+            with contextlib.suppress(Exception):  # best effort at shutdown
                 stopper.stop()  # type: ignore[attr-defined]
-            except Exception:  # noqa: S110 (best effort at shutdown)
-                pass
         for process in self.processes:
             if process.poll() is None:
                 process.terminate()
@@ -104,19 +131,32 @@ def wait_until_up(url: str, timeout: float = 30.0) -> None:
 
 
 def banner(host: str, port: int, with_sandbox: bool) -> str:
-    lines = ["", "Organization Admin Portal is running.", "",
-             f"  Portal:   http://{host}:{port}/",
-             f"  Health:   http://{host}:{port}/healthz   (ready: /readyz)"]
+    lines = [
+        "",
+        "Organization Admin Portal is running.",
+        "",
+        f"  Portal:   http://{host}:{port}/",
+        f"  Health:   http://{host}:{port}/healthz   (ready: /readyz)",
+    ]
     if with_sandbox:
         from sandbox.seed import DEMO_CREDENTIALS
 
         base = settings.AUTH0_DOMAIN.rstrip("/")
-        lines += [f"  Sandbox:  {base}/  (Auth0 stand-in; emails at {base}/__sandbox__/emails)",
-                  "", "  Log in with:"]
+        lines += [
+            f"  Sandbox:  {base}/  (Auth0 stand-in; emails at {base}/__sandbox__/emails)",
+            "",
+            "  Log in with:",
+        ]
         lines += [f"    {email:<24} {password}" for email, password in DEMO_CREDENTIALS.items()]
     mode = f"Redis at {settings.REDIS_URL}" if settings.REDIS_URL else "embedded (in-process)"
-    lines += ["", f"  Database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
-              f" · coordination: {mode}", "", "Press Ctrl-C to stop.", ""]
+    lines += [
+        "",
+        f"  Database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
+        f" · coordination: {mode}",
+        "",
+        "Press Ctrl-C to stop.",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -6,8 +6,10 @@ import logging
 import re
 
 _SECRET_PATTERNS = [
-    re.compile(r"(?i)(client_secret|password|access_token|id_token|refresh_token|secret)"
-               r"(['\"]?\s*[:=]\s*['\"]?)([^'\"&\s,}]+)"),
+    re.compile(
+        r"(?i)(client_secret|password|access_token|id_token|refresh_token|secret)"
+        r"(['\"]?\s*[:=]\s*['\"]?)([^'\"&\s,}]+)"
+    ),
     re.compile(r"(?i)(authorization:\s*bearer\s+)(\S+)"),
     re.compile(r"(?i)(bearer\s+)([A-Za-z0-9\-_.]{20,})"),
 ]

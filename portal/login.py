@@ -9,28 +9,35 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from orgs.views.access import SESSION_ORG
 from portal import oidc
 from portal.access import resolve_access
 from portal.models import User
 
 SESSION_LOGIN = "oidc_login"
-from orgs.views.access import SESSION_ORG
 
 
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and "organization" not in request.GET:
-        return render(request, "portal/login.html", {"staff_org": settings.AUTH0_STAFF_ORGANIZATION})
+        return render(
+            request, "portal/login.html", {"staff_org": settings.AUTH0_STAFF_ORGANIZATION}
+        )
     data = request.POST if request.method == "POST" else request.GET
     organization = data.get("organization", "").strip().lower() or None
     try:
-        begun = oidc.begin_login(organization=organization, invitation=data.get("invitation"),
-                                 prompt_login=data.get("prompt") == "login")
+        begun = oidc.begin_login(
+            organization=organization,
+            invitation=data.get("invitation"),
+            prompt_login=data.get("prompt") == "login",
+        )
     except oidc.LoginError as exc:
         return render(request, "portal/login.html", {"error": str(exc)}, status=503)
     next_url = data.get("next", "")
     request.session[SESSION_LOGIN] = {
-        "state": begun.state, "nonce": begun.nonce, "verifier": begun.code_verifier,
+        "state": begun.state,
+        "nonce": begun.nonce,
+        "verifier": begun.code_verifier,
         "next": next_url if url_has_allowed_host_and_scheme(next_url, allowed_hosts=None) else "",
     }
     return HttpResponseRedirect(begun.url)
@@ -40,12 +47,17 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def callback_view(request: HttpRequest) -> HttpResponse:
     pending = request.session.pop(SESSION_LOGIN, None)
     if request.GET.get("error"):
-        return _login_failed(request, request.GET.get("error_description") or "Sign-in was refused.")
+        return _login_failed(
+            request, request.GET.get("error_description") or "Sign-in was refused."
+        )
     if not pending or request.GET.get("state") != pending["state"]:
         return _login_failed(request, "This sign-in link has expired. Please start again.")
     try:
-        claims = oidc.finish_login(code=request.GET.get("code", ""),
-                                   code_verifier=pending["verifier"], nonce=pending["nonce"])
+        claims = oidc.finish_login(
+            code=request.GET.get("code", ""),
+            code_verifier=pending["verifier"],
+            nonce=pending["nonce"],
+        )
     except oidc.LoginError as exc:
         return _login_failed(request, str(exc))
     access = resolve_access(claims)

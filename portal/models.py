@@ -16,11 +16,13 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, sub: str, email: str = "", password: str | None = None,
-                         **extra: Any) -> User:
+    def create_superuser(
+        self, sub: str, email: str = "", password: str | None = None, **extra: Any
+    ) -> User:
         """Superusers reach /admin/ with a local password (break-glass access)."""
-        user = self.model(sub=sub, email=self.normalize_email(email), is_staff=True,
-                          is_superuser=True, **extra)
+        user = self.model(
+            sub=sub, email=self.normalize_email(email), is_staff=True, is_superuser=True, **extra
+        )
         user.set_password(password)
         user.save(using=self._db)
         return user

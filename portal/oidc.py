@@ -71,8 +71,9 @@ def _jwks(refresh: bool = False) -> KeySet:
     return KeySet.import_key_set(data)  # type: ignore[arg-type]
 
 
-def begin_login(*, organization: str | None = None, invitation: str | None = None,
-                prompt_login: bool = False) -> LoginRequest:
+def begin_login(
+    *, organization: str | None = None, invitation: str | None = None, prompt_login: bool = False
+) -> LoginRequest:
     """The authorize URL and the secrets the callback must check (kept in the session)."""
     state, nonce, verifier = generate_token(32), generate_token(32), generate_token(64)
     params = {
@@ -98,14 +99,17 @@ def begin_login(*, organization: str | None = None, invitation: str | None = Non
 def finish_login(*, code: str, code_verifier: str, nonce: str) -> dict[str, Any]:
     """Exchange the code and return the verified ID token's claims."""
     with _http() as client:
-        response = client.post(discovery()["token_endpoint"], data={
-            "grant_type": "authorization_code",
-            "client_id": settings.AUTH0_LOGIN_CLIENT_ID,
-            "client_secret": settings.AUTH0_LOGIN_CLIENT_SECRET,
-            "code": code,
-            "code_verifier": code_verifier,
-            "redirect_uri": callback_url(),
-        })
+        response = client.post(
+            discovery()["token_endpoint"],
+            data={
+                "grant_type": "authorization_code",
+                "client_id": settings.AUTH0_LOGIN_CLIENT_ID,
+                "client_secret": settings.AUTH0_LOGIN_CLIENT_SECRET,
+                "code": code,
+                "code_verifier": code_verifier,
+                "redirect_uri": callback_url(),
+            },
+        )
     if response.status_code != 200:
         raise LoginError("Sign-in could not be completed. Please start again.")
     id_token = response.json().get("id_token")

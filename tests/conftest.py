@@ -141,11 +141,14 @@ def people(db: None) -> People:
     org_member = UserFactory(sub="auth0|acme-member", email="member@acme.test")
     outsider = UserFactory(sub="auth0|globex-admin", email="admin@globex.test")
     MemberFactory(organization=acme, user_id=org_admin.sub, email=org_admin.email).roles.add(
-        admin_role)
+        admin_role
+    )
     MemberFactory(organization=acme, user_id=org_member.sub, email=org_member.email).roles.add(
-        member_role)
+        member_role
+    )
     MemberFactory(organization=globex, user_id=outsider.sub, email=outsider.email).roles.add(
-        admin_role)
+        admin_role
+    )
     return People(acme, globex, staff, org_admin, org_member, outsider)
 
 

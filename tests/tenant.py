@@ -14,9 +14,11 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from sandbox import SandboxApp, create_app
 
-FAST_LIMITS = ("global=1000:1000,organization_writes=1000:1000,"
-               "organization_connection_writes=1000:1000,invitations=1000:1000,"
-               "member_roles=1000:1000")
+FAST_LIMITS = (
+    "global=1000:1000,organization_writes=1000:1000,"
+    "organization_connection_writes=1000:1000,invitations=1000:1000,"
+    "member_roles=1000:1000"
+)
 
 
 def free_port() -> int:

@@ -51,8 +51,9 @@ def management_client() -> Auth0:
                 timeout=settings.AUTH0_TIMEOUT,
                 event_hooks={"request": [_before_request], "response": [_after_response]},
             )
-            client = Auth0(base_url=base, token=tokens.management_token, httpx_client=http,
-                           max_retries=0)
+            client = Auth0(
+                base_url=base, token=tokens.management_token, httpx_client=http, max_retries=0
+            )
             _warm_up(client)
             _clients[base] = client
         return client
@@ -62,10 +63,17 @@ def _warm_up(client: Auth0) -> None:
     """Resolve the SDK's lazily imported sub-clients once, under our lock: its lazy
     `__getattr__` imports are not thread-safe, and worker threads would race them."""
     organizations = client.organizations
-    for sub in (organizations.enabled_connections, organizations.members,
-                organizations.members.roles, organizations.invitations,
-                client.connections.clients, client.clients, client.users, client.roles,
-                client.tickets):
+    for sub in (
+        organizations.enabled_connections,
+        organizations.members,
+        organizations.members.roles,
+        organizations.invitations,
+        client.connections.clients,
+        client.clients,
+        client.users,
+        client.roles,
+        client.tickets,
+    ):
         assert sub is not None
 
 

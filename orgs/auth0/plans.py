@@ -36,8 +36,11 @@ GLOBAL_LIMITS: dict[str, BucketLimit] = {
 
 _WRITE = ("POST", "PATCH", "PUT", "DELETE")
 _ENDPOINT_RULES: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
-    ("organization_connection_writes", _WRITE,
-     re.compile(r"^/organizations/[^/]+/(enabled_connections|connections)(/[^/]+)?$")),
+    (
+        "organization_connection_writes",
+        _WRITE,
+        re.compile(r"^/organizations/[^/]+/(enabled_connections|connections)(/[^/]+)?$"),
+    ),
     ("invitations", ("POST", "DELETE"), re.compile(r"^/organizations/[^/]+/invitations(/[^/]+)?$")),
     ("member_roles", ("POST", "DELETE"), re.compile(r"^/organizations/[^/]+/members/[^/]+/roles$")),
     ("organization_writes", _WRITE, re.compile(r"^/organizations(/[^/]+)?$")),

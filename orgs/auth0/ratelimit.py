@@ -277,8 +277,12 @@ class RateLimiter:
         """
         bucket = self.buckets_for(method, path)[-1]
         _burst, rate = self.effective(bucket)
-        slot = float(self._slot(keys=[f"{self.prefix}slot:{bucket}"],
-                                args=[self._now_arg(), repr(wait), repr(1.0 / rate)]))
+        slot = float(
+            self._slot(
+                keys=[f"{self.prefix}slot:{bucket}"],
+                args=[self._now_arg(), repr(wait), repr(1.0 / rate)],
+            )
+        )
         return self._wall_time() + (slot - self.now())
 
     def _wall_time(self) -> float:

@@ -20,28 +20,62 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_sandbox(*, port: int, rate: float | None, burst: int | None,
-                  m2m_client_id: str, m2m_client_secret: str) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "sandbox", "serve", "--port", str(port), "--seed", "demo",
-               "--m2m-client-id", m2m_client_id, "--m2m-client-secret", m2m_client_secret]
+def start_sandbox(
+    *, port: int, rate: float | None, burst: int | None, m2m_client_id: str, m2m_client_secret: str
+) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "sandbox",
+        "serve",
+        "--port",
+        str(port),
+        "--seed",
+        "demo",
+        "--m2m-client-id",
+        m2m_client_id,
+        "--m2m-client-secret",
+        m2m_client_secret,
+    ]
     if rate is not None:
         command += ["--rate", str(rate)]
     if burst is not None:
         command += ["--burst", str(burst)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL,  # noqa: S603
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_for(f"http://127.0.0.1:{port}/.well-known/openid-configuration")
     return process
 
 
-def start_workers(count: int, concurrency: int, env: Mapping[str, str]
-                  ) -> list[subprocess.Popen[bytes]]:
+def start_workers(
+    count: int, concurrency: int, env: Mapping[str, str]
+) -> list[subprocess.Popen[bytes]]:
     workers = []
     for index in range(count):
-        command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", WORKER_QUEUES,
-                   "--pool", "threads", "--concurrency", str(concurrency), "--loglevel", "WARNING",
-                   "--without-gossip", "--without-mingle", "--without-heartbeat",
-                   "-n", f"bench{index}@%h"]
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "-Q",
+            WORKER_QUEUES,
+            "--pool",
+            "threads",
+            "--concurrency",
+            str(concurrency),
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"bench{index}@%h",
+        ]
         workers.append(subprocess.Popen(command, env={**os.environ, **env}))  # noqa: S603
     return workers
 

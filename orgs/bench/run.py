@@ -35,12 +35,27 @@ APPLICATION = "sandbox-demo-app"
 FAULT_RULES: list[dict[str, Any]] = [
     {"action": "status", "status": 503, "method": "*", "path": r"^/api/v2/", "probability": 0.02},
     {"action": "status", "status": 429, "method": "*", "path": r"^/api/v2/", "probability": 0.01},
-    {"action": "apply_then_fail", "status": 500, "method": "POST",
-     "path": r"^/api/v2/organizations$", "probability": 0.05},
-    {"action": "apply_then_fail", "then": "drop", "method": "POST",
-     "path": r"^/api/v2/organizations/[^/]+/invitations$", "probability": 0.05},
-    {"action": "apply_then_fail", "status": 502, "method": "PATCH",
-     "path": r"^/api/v2/clients/", "probability": 0.05},
+    {
+        "action": "apply_then_fail",
+        "status": 500,
+        "method": "POST",
+        "path": r"^/api/v2/organizations$",
+        "probability": 0.05,
+    },
+    {
+        "action": "apply_then_fail",
+        "then": "drop",
+        "method": "POST",
+        "path": r"^/api/v2/organizations/[^/]+/invitations$",
+        "probability": 0.05,
+    },
+    {
+        "action": "apply_then_fail",
+        "status": 502,
+        "method": "PATCH",
+        "path": r"^/api/v2/clients/",
+        "probability": 0.05,
+    },
 ]
 
 
@@ -58,9 +73,13 @@ class BenchConfig:
 def run(config: BenchConfig, worker_env: dict[str, str]) -> dict[str, Any]:
     port = processes.free_port()
     sandbox_url = f"http://127.0.0.1:{port}"
-    sandbox = processes.start_sandbox(port=port, rate=config.rate, burst=config.burst,
-                                      m2m_client_id=settings.AUTH0_MGMT_CLIENT_ID,
-                                      m2m_client_secret=settings.AUTH0_MGMT_CLIENT_SECRET)
+    sandbox = processes.start_sandbox(
+        port=port,
+        rate=config.rate,
+        burst=config.burst,
+        m2m_client_id=settings.AUTH0_MGMT_CLIENT_ID,
+        m2m_client_secret=settings.AUTH0_MGMT_CLIENT_SECRET,
+    )
     overrides = f"global={config.burst or 50}:{config.rate or 16}" if config.rate else ""
     settings.AUTH0_DOMAIN, settings.AUTH0_RATE_OVERRIDES = sandbox_url, overrides
     forget_clients()
@@ -103,11 +122,19 @@ def _provision(count: int) -> None:
     for index in range(count):
         with transaction.atomic():
             org = organization_create(
-                actor=None, name=f"bench-{index:04d}", display_name=f"Bench {index}",
-                first_admin_email=f"admin@bench-{index:04d}.test", application=application)
-            application_url_add(actor=None, organization=org, application=application,
-                                kind=UrlKind.CALLBACK,
-                                url=f"https://bench-{index:04d}.example.com/callback")
+                actor=None,
+                name=f"bench-{index:04d}",
+                display_name=f"Bench {index}",
+                first_admin_email=f"admin@bench-{index:04d}.test",
+                application=application,
+            )
+            application_url_add(
+                actor=None,
+                organization=org,
+                application=application,
+                kind=UrlKind.CALLBACK,
+                url=f"https://bench-{index:04d}.example.com/callback",
+            )
 
 
 def _wait_until_settled(timeout: float) -> bool:
@@ -125,28 +152,39 @@ def _wait_until_settled(timeout: float) -> bool:
 def _unsettled() -> Any:
     """Open operations that can still finish (not blocked behind a failed parent)."""
     blocked = [OpState.FAILED, OpState.CANCELLED]
-    return SyncOperation.objects.filter(state__in=[OpState.QUEUED, OpState.RUNNING]).exclude(
-        depends_on__state__in=blocked).exclude(depends_on__depends_on__state__in=blocked)
+    return (
+        SyncOperation.objects.filter(state__in=[OpState.QUEUED, OpState.RUNNING])
+        .exclude(depends_on__state__in=blocked)
+        .exclude(depends_on__depends_on__state__in=blocked)
+    )
 
 
-def _report(config: BenchConfig, control: httpx.Client, seconds: float,
-            settled: bool) -> dict[str, Any]:
+def _report(
+    config: BenchConfig, control: httpx.Client, seconds: float, settled: bool
+) -> dict[str, Any]:
     stats = control.get("/stats").json()
     state = control.get("/state").json()
     # Kept for after-the-fact analysis of a run (timelines, per-route counts).
-    (Path(settings.VAR_DIR) / "bench-last-state.json").write_text(json.dumps(
-        {"stats": stats, "state": state}))
+    (Path(settings.VAR_DIR) / "bench-last-state.json").write_text(
+        json.dumps({"stats": stats, "state": state})
+    )
     calls, throttled, per_bucket = _count_calls(stats)
     ideal = _ideal_seconds(per_bucket, stats["buckets"])
     report = {
-        "orgs": config.orgs, "workers": config.workers, "faults": config.faults,
-        "calls": calls, "calls_per_org": round(calls / max(config.orgs, 1), 2),
-        "ideal_seconds": round(ideal, 2), "seconds": round(seconds, 2),
+        "orgs": config.orgs,
+        "workers": config.workers,
+        "faults": config.faults,
+        "calls": calls,
+        "calls_per_org": round(calls / max(config.orgs, 1), 2),
+        "ideal_seconds": round(ideal, 2),
+        "seconds": round(seconds, 2),
         "efficiency": round(ideal / seconds, 3) if seconds else 0.0,
         "http_429": throttled,
         "failed": SyncOperation.objects.filter(state=OpState.FAILED).count(),
-        "duplicates": _duplicates(state), "lost_updates": _lost_updates(config.orgs, state),
-        "settled": settled, "limiter": ratelimit.stats(),
+        "duplicates": _duplicates(state),
+        "lost_updates": _lost_updates(config.orgs, state),
+        "settled": settled,
+        "limiter": ratelimit.stats(),
     }
     return report
 
@@ -173,17 +211,25 @@ def _count_calls(stats: dict[str, Any]) -> tuple[int, int, Counter[str]]:
 
 def _ideal_seconds(per_bucket: Counter[str], buckets: dict[str, Any]) -> float:
     """The least time the tenant's buckets allow for these calls."""
-    return max([(n - buckets[name]["burst"]) / buckets[name]["rate"]
-                for name, n in per_bucket.items() if name in buckets] + [0.0])
+    return max(
+        [
+            (n - buckets[name]["burst"]) / buckets[name]["rate"]
+            for name, n in per_bucket.items()
+            if name in buckets
+        ]
+        + [0.0]
+    )
 
 
 def _duplicates(state: dict[str, Any]) -> int:
     organizations = state["organizations"].values()
     by_portal_id = Counter((org.get("metadata") or {}).get("portal_id") for org in organizations)
     duplicate_orgs = sum(n - 1 for key, n in by_portal_id.items() if key and n > 1)
-    invitations = Counter((org["id"], inv.get("invitee_email"))
-                          for org in organizations
-                          for inv in (org.get("invitations") or {}).values())
+    invitations = Counter(
+        (org["id"], inv.get("invitee_email"))
+        for org in organizations
+        for inv in (org.get("invitations") or {}).values()
+    )
     return duplicate_orgs + sum(n - 1 for n in invitations.values() if n > 1)
 
 

@@ -15,7 +15,8 @@ class Application(models.Model):
     initiate_login_uri = models.URLField(blank=True)
     organization_usage = models.CharField(max_length=16, blank=True)
     is_portal_login = models.BooleanField(
-        default=False, help_text="The portal's own login application.")
+        default=False, help_text="The portal's own login application."
+    )
     imported_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -38,10 +39,12 @@ class UrlKind(models.TextChoices):
 class ApplicationURL(Synced):
     """A URL an organization needs on an application; `removing` until Auth0 drops it."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
-                                     related_name="application_urls")
-    application = models.ForeignKey(Application, on_delete=models.CASCADE,
-                                    related_name="organization_urls")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="application_urls"
+    )
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="organization_urls"
+    )
     kind = models.CharField(max_length=32, choices=UrlKind.choices)
     url = models.URLField(max_length=1024)
     removing = models.BooleanField(default=False)
@@ -49,8 +52,10 @@ class ApplicationURL(Synced):
     class Meta:
         ordering = ["application", "kind", "url"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "application", "kind", "url"],
-                                    name="unique_org_application_url"),
+            models.UniqueConstraint(
+                fields=["organization", "application", "kind", "url"],
+                name="unique_org_application_url",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -31,12 +31,19 @@ class Connection(Synced):
     name = models.CharField(max_length=128, unique=True, validators=[connection_name_validator])
     display_name = models.CharField(max_length=255, blank=True)
     strategy = models.CharField(max_length=32, choices=Strategy.choices)
-    options = models.JSONField(default=dict, blank=True,
-                               help_text="Options the portal manages, without secrets.")
-    encrypted_secrets = models.TextField(blank=True, editable=False,
-                                         help_text="Fernet-encrypted secret options.")
-    organization = models.ForeignKey(Organization, null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="owned_connections")
+    options = models.JSONField(
+        default=dict, blank=True, help_text="Options the portal manages, without secrets."
+    )
+    encrypted_secrets = models.TextField(
+        blank=True, editable=False, help_text="Fernet-encrypted secret options."
+    )
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_connections",
+    )
     is_domain_connection = models.BooleanField(default=False)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
@@ -58,18 +65,21 @@ class Connection(Synced):
 class OrganizationConnection(Synced):
     """A connection enabled on an organization, with Auth0's three flags."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
-                                     related_name="organization_connections")
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE,
-                                   related_name="organization_links")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="organization_connections"
+    )
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="organization_links"
+    )
     assign_membership_on_login = models.BooleanField(default=False)
     show_as_button = models.BooleanField(default=True)
     is_signup_enabled = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "connection"],
-                                    name="unique_organization_connection"),
+            models.UniqueConstraint(
+                fields=["organization", "connection"], name="unique_organization_connection"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -87,15 +97,18 @@ class OrganizationConnection(Synced):
 class ConnectionApplication(Synced):
     """An application (Auth0 client) a connection is enabled for."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE,
-                                   related_name="application_links")
-    application = models.ForeignKey("orgs.Application", on_delete=models.CASCADE,
-                                    related_name="connection_links")
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="application_links"
+    )
+    application = models.ForeignKey(
+        "orgs.Application", on_delete=models.CASCADE, related_name="connection_links"
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["connection", "application"],
-                                    name="unique_connection_application"),
+            models.UniqueConstraint(
+                fields=["connection", "application"], name="unique_connection_application"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -28,24 +28,32 @@ class MembershipModel(models.TextChoices):
 
 class Organization(Synced):
     auth0_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
-    name = models.CharField(max_length=50, validators=[organization_name_validator],
-                            help_text="Auth0 organization name, also the portal's slug.")
+    name = models.CharField(
+        max_length=50,
+        validators=[organization_name_validator],
+        help_text="Auth0 organization name, also the portal's slug.",
+    )
     display_name = models.CharField(max_length=255)
     logo_url = models.URLField(blank=True)
     primary_color = models.CharField(max_length=7, blank=True, validators=[hex_color_validator])
-    page_background_color = models.CharField(max_length=7, blank=True,
-                                             validators=[hex_color_validator])
+    page_background_color = models.CharField(
+        max_length=7, blank=True, validators=[hex_color_validator]
+    )
     metadata = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=OrgStatus.choices, default=OrgStatus.PENDING)
-    membership_model = models.CharField(max_length=16, choices=MembershipModel.choices,
-                                        default=MembershipModel.SHARED_DATABASE)
+    membership_model = models.CharField(
+        max_length=16, choices=MembershipModel.choices, default=MembershipModel.SHARED_DATABASE
+    )
     is_staff_organization = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["name"], condition=~models.Q(status="deleted"),
-                                    name="unique_live_organization_name"),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=~models.Q(status="deleted"),
+                name="unique_live_organization_name",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -61,8 +69,10 @@ class Organization(Synced):
         if self.logo_url:
             branding["logo_url"] = self.logo_url
         if self.primary_color and self.page_background_color:
-            branding["colors"] = {"primary": self.primary_color,
-                                  "page_background": self.page_background_color}
+            branding["colors"] = {
+                "primary": self.primary_color,
+                "page_background": self.page_background_color,
+            }
         return branding
 
 
@@ -75,12 +85,12 @@ class DomainStatus(models.TextChoices):
 class Domain(models.Model):
     """An email domain an organization claims (verified by DNS in the self-service flow)."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
-                                     related_name="domains")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="domains")
     domain = models.CharField(max_length=253)
     verification_token = models.CharField(max_length=64)
-    status = models.CharField(max_length=16, choices=DomainStatus.choices,
-                              default=DomainStatus.PENDING)
+    status = models.CharField(
+        max_length=16, choices=DomainStatus.choices, default=DomainStatus.PENDING
+    )
     verified_at = models.DateTimeField(null=True, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -88,8 +98,11 @@ class Domain(models.Model):
     class Meta:
         ordering = ["domain"]
         constraints = [
-            models.UniqueConstraint(fields=["domain"], condition=models.Q(status="verified"),
-                                    name="unique_verified_domain"),
+            models.UniqueConstraint(
+                fields=["domain"],
+                condition=models.Q(status="verified"),
+                name="unique_verified_domain",
+            ),
             models.UniqueConstraint(fields=["organization", "domain"], name="unique_org_domain"),
         ]
 

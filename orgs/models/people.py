@@ -21,8 +21,7 @@ class Role(models.Model):
 class Member(Synced):
     """A user's membership of an organization, with the roles we want them to have."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
-                                     related_name="members")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
     user_id = models.CharField(max_length=255, help_text="The Auth0 user id (sub).")
     email = models.EmailField(blank=True)
     name = models.CharField(max_length=255, blank=True)
@@ -53,21 +52,30 @@ class InvitationStatus(models.TextChoices):
 class Invitation(Synced):
     """An invitation to join an organization (an Auth0 invitation, or user + ticket)."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
-                                     related_name="invitations")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
     email = models.EmailField()
     inviter_name = models.CharField(max_length=255)
     roles = models.ManyToManyField(Role, blank=True, related_name="invitations")
-    application = models.ForeignKey("orgs.Application", on_delete=models.PROTECT,
-                                    related_name="invitations")
-    connection = models.ForeignKey("orgs.Connection", null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="invitations")
+    application = models.ForeignKey(
+        "orgs.Application", on_delete=models.PROTECT, related_name="invitations"
+    )
+    connection = models.ForeignKey(
+        "orgs.Connection",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations",
+    )
     uses_ticket = models.BooleanField(
-        default=False, help_text="Own-database organizations: a user plus a password ticket.")
+        default=False, help_text="Own-database organizations: a user plus a password ticket."
+    )
     auth0_id = models.CharField(max_length=64, blank=True)
     auth0_user_id = models.CharField(max_length=255, blank=True)
-    status = models.CharField(max_length=16, choices=InvitationStatus.choices,
-                              default=InvitationStatus.PENDING)
+    status = models.CharField(
+        max_length=16, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
     ttl_seconds = models.PositiveIntegerField(default=7 * 24 * 3600)
     expires_at = models.DateTimeField(null=True, blank=True)
 

@@ -16,8 +16,13 @@ class SyncOperation(models.Model):
     """One Management API change: the outbox entry and the journal of its attempts."""
 
     kind = models.CharField(max_length=64)
-    organization = models.ForeignKey("orgs.Organization", null=True, blank=True,
-                                     on_delete=models.CASCADE, related_name="sync_operations")
+    organization = models.ForeignKey(
+        "orgs.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sync_operations",
+    )
     target_type = models.CharField(max_length=64, blank=True)
     target_id = models.BigIntegerField(null=True, blank=True)
     payload = models.JSONField(default=dict, blank=True)
@@ -27,8 +32,9 @@ class SyncOperation(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=128, blank=True)
-    depends_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="dependents")
+    depends_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="dependents"
+    )
     last_error = models.TextField(blank=True)
     last_error_code = models.CharField(max_length=64, blank=True)
     result = models.JSONField(default=dict, blank=True)
@@ -46,6 +52,13 @@ class SyncOperation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.state})"
+
+    @property
+    def target_pk(self) -> int:
+        """The target row's id (every operation has one)."""
+        if self.target_id is None:
+            raise ValueError(f"operation {self.pk} has no target")
+        return self.target_id
 
     @property
     def is_open(self) -> bool:

@@ -10,9 +10,9 @@ from django.db import transaction
 
 from orgs.models import Application, ApplicationURL, Organization
 from orgs.models.applications import UrlKind
+from orgs.models.base import SyncState
 from orgs.services.audit import audit
 from orgs.services.errors import ServiceError
-from orgs.models.base import SyncState
 from orgs.sync.outbox import record_operation
 from portal.models import User
 
@@ -36,23 +36,30 @@ def _check_url(kind: str, url: str) -> str:
 
 
 @transaction.atomic
-def application_url_add(*, actor: User | None, organization: Organization,
-                        application: Application, kind: str, url: str) -> ApplicationURL:
+def application_url_add(
+    *, actor: User | None, organization: Organization, application: Application, kind: str, url: str
+) -> ApplicationURL:
     url = _check_url(kind, url)
     if not organization.is_live:
         raise ServiceError(f"{organization} is being deleted.")
     row, created = ApplicationURL.objects.get_or_create(
-        organization=organization, application=application, kind=kind, url=url)
+        organization=organization, application=application, kind=kind, url=url
+    )
     if not created and not row.removing:
-        raise ServiceError(f"{url} is already on {application} for {organization}.",
-                           field="url")
+        raise ServiceError(f"{url} is already on {application} for {organization}.", field="url")
     if row.removing:
         row.removing = False
         row.sync_state = SyncState.PENDING
         row.save(update_fields=["removing", "sync_state", "updated_at"])
     _record_sync(organization, application)
-    audit(actor=actor, action="application_url.add", organization=organization,
-          target=url, application=application.name, kind=kind)
+    audit(
+        actor=actor,
+        action="application_url.add",
+        organization=organization,
+        target=url,
+        application=application.name,
+        kind=kind,
+    )
     return row
 
 
@@ -60,8 +67,14 @@ def application_url_add(*, actor: User | None, organization: Organization,
 def application_url_remove(*, actor: User | None, row: ApplicationURL) -> None:
     ApplicationURL.objects.filter(pk=row.pk).update(removing=True)
     _record_sync(row.organization, row.application)
-    audit(actor=actor, action="application_url.remove", organization=row.organization,
-          target=row.url, application=row.application.name, kind=row.kind)
+    audit(
+        actor=actor,
+        action="application_url.remove",
+        organization=row.organization,
+        target=row.url,
+        application=row.application.name,
+        kind=row.kind,
+    )
 
 
 def _record_sync(organization: Organization, application: Application) -> None:

@@ -30,57 +30,85 @@ def default_application() -> Application:
     for application in Application.objects.exclude(initiate_login_uri="").order_by("name"):
         if application.supports_invitations and not application.is_portal_login:
             return application
-    raise ServiceError("No application can accept invitations: one needs a login URL "
-                       "(initiate_login_uri) and organizations enabled. Import the tenant's "
-                       "applications first.")
+    raise ServiceError(
+        "No application can accept invitations: one needs a login URL "
+        "(initiate_login_uri) and organizations enabled. Import the tenant's "
+        "applications first."
+    )
 
 
 @transaction.atomic
-def invitation_create(*, actor: User | None, organization: Organization, email: str,
-                      role_names: list[str], application: Application | None = None,
-                      ttl_seconds: int = DEFAULT_TTL) -> Invitation:
+def invitation_create(
+    *,
+    actor: User | None,
+    organization: Organization,
+    email: str,
+    role_names: list[str],
+    application: Application | None = None,
+    ttl_seconds: int = DEFAULT_TTL,
+) -> Invitation:
     email = email.strip().lower()
     try:
         validate_email(email)
     except ValidationError:
         raise ServiceError(f"'{email}' is not a valid email address.", field="email") from None
     if not organization.is_live or organization.status == "suspended":
-        raise ServiceError(f"{organization} cannot invite people right now "
-                           f"({organization.get_status_display().lower()}).")
+        raise ServiceError(
+            f"{organization} cannot invite people right now "
+            f"({organization.get_status_display().lower()})."
+        )
     if not 0 < ttl_seconds <= MAX_TTL:
         raise ServiceError("Invitations last between 1 second and 30 days.", field="ttl")
     application = application or default_application()
     if not application.supports_invitations:
-        raise ServiceError(f"{application} cannot accept invitations (no login URL or "
-                           "organizations disabled).", field="application")
+        raise ServiceError(
+            f"{application} cannot accept invitations (no login URL or organizations disabled).",
+            field="application",
+        )
     roles = list(Role.objects.filter(name__in=role_names))
     missing = set(role_names) - {role.name for role in roles}
     if missing:
-        raise ServiceError(f"Unknown roles: {', '.join(sorted(missing))}. Import the tenant's "
-                           "roles first.", field="roles")
-    if organization.invitations.filter(email=email, status__in=[
-            InvitationStatus.PENDING, InvitationStatus.SENT]).exists():
+        raise ServiceError(
+            f"Unknown roles: {', '.join(sorted(missing))}. Import the tenant's roles first.",
+            field="roles",
+        )
+    if organization.invitations.filter(
+        email=email, status__in=[InvitationStatus.PENDING, InvitationStatus.SENT]
+    ).exists():
         raise ServiceError(f"{email} already has an open invitation.", field="email")
     link = _database_link(organization)
     invitation = Invitation.objects.create(
-        organization=organization, email=email,
+        organization=organization,
+        email=email,
         inviter_name=(actor.name or actor.email) if actor else "The administrators",
-        application=application, connection=link.connection if link else None,
+        application=application,
+        connection=link.connection if link else None,
         uses_ticket=organization.membership_model == MembershipModel.OWN_DATABASE,
-        ttl_seconds=ttl_seconds)
+        ttl_seconds=ttl_seconds,
+    )
     invitation.roles.set(roles)
-    parent = (open_operation_for(link, "organization_connection") if link else None) or \
-        open_operation_for(organization, "organization.create")
-    record_operation(kind="invitation.send", target=invitation, organization=organization,
-                     depends_on=parent)
-    audit(actor=actor, action="invitation.create", organization=organization, target=email,
-          roles=sorted(role_names))
+    parent = (
+        open_operation_for(link, "organization_connection") if link else None
+    ) or open_operation_for(organization, "organization.create")
+    record_operation(
+        kind="invitation.send", target=invitation, organization=organization, depends_on=parent
+    )
+    audit(
+        actor=actor,
+        action="invitation.create",
+        organization=organization,
+        target=email,
+        roles=sorted(role_names),
+    )
     return invitation
 
 
 def _database_link(organization: Organization) -> OrganizationConnection | None:
-    return (OrganizationConnection.objects.select_related("connection")
-            .filter(organization=organization, connection__strategy="auth0").first())
+    return (
+        OrganizationConnection.objects.select_related("connection")
+        .filter(organization=organization, connection__strategy="auth0")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -89,11 +117,18 @@ def invitation_revoke(*, actor: User | None, invitation: Invitation) -> Invitati
         raise ServiceError(f"This invitation is {invitation.get_status_display().lower()}.")
     invitation.status = InvitationStatus.REVOKED
     invitation.save(update_fields=["status", "updated_at"])
-    record_operation(kind="invitation.revoke", target=invitation,
-                     organization=invitation.organization,
-                     depends_on=open_operation_for(invitation, "invitation.send"))
-    audit(actor=actor, action="invitation.revoke", organization=invitation.organization,
-          target=invitation.email)
+    record_operation(
+        kind="invitation.revoke",
+        target=invitation,
+        organization=invitation.organization,
+        depends_on=open_operation_for(invitation, "invitation.send"),
+    )
+    audit(
+        actor=actor,
+        action="invitation.revoke",
+        organization=invitation.organization,
+        target=invitation.email,
+    )
     return invitation
 
 
@@ -104,8 +139,11 @@ def invitation_resend(*, actor: User | None, invitation: Invitation) -> Invitati
         invitation_revoke(actor=actor, invitation=invitation)
     elif invitation.status == InvitationStatus.ACCEPTED:
         raise ServiceError("This invitation was accepted already.")
-    return invitation_create(actor=actor, organization=invitation.organization,
-                             email=invitation.email,
-                             role_names=[role.name for role in invitation.roles.all()],
-                             application=invitation.application,
-                             ttl_seconds=invitation.ttl_seconds)
+    return invitation_create(
+        actor=actor,
+        organization=invitation.organization,
+        email=invitation.email,
+        role_names=[role.name for role in invitation.roles.all()],
+        application=invitation.application,
+        ttl_seconds=invitation.ttl_seconds,
+    )

@@ -29,8 +29,13 @@ def member_role_assign(*, actor: User | None, member: Member, role_name: str) ->
         raise ServiceError(f"A member can have at most {MAX_ROLES_PER_MEMBER} roles.")
     member.roles.add(role)
     _record_roles(member)
-    audit(actor=actor, action="member.role_assign", organization=member.organization,
-          target=member.email or member.user_id, role=role.name)
+    audit(
+        actor=actor,
+        action="member.role_assign",
+        organization=member.organization,
+        target=member.email or member.user_id,
+        role=role.name,
+    )
     return member
 
 
@@ -43,8 +48,13 @@ def member_role_remove(*, actor: User | None, member: Member, role_name: str) ->
         raise ServiceError("You cannot remove your own administrator role.")
     member.roles.remove(role)
     _record_roles(member)
-    audit(actor=actor, action="member.role_remove", organization=member.organization,
-          target=member.email or member.user_id, role=role.name)
+    audit(
+        actor=actor,
+        action="member.role_remove",
+        organization=member.organization,
+        target=member.email or member.user_id,
+        role=role.name,
+    )
     return member
 
 
@@ -54,12 +64,24 @@ def member_remove(*, actor: User | None, member: Member) -> None:
         raise ServiceError("You cannot remove yourself from the organization.")
     member.removing = True
     member.save(update_fields=["removing", "updated_at"])
-    record_operation(kind="member.remove", target=member, organization=member.organization,
-                     depends_on=open_operation_for(member))
-    audit(actor=actor, action="member.remove", organization=member.organization,
-          target=member.email or member.user_id)
+    record_operation(
+        kind="member.remove",
+        target=member,
+        organization=member.organization,
+        depends_on=open_operation_for(member),
+    )
+    audit(
+        actor=actor,
+        action="member.remove",
+        organization=member.organization,
+        target=member.email or member.user_id,
+    )
 
 
 def _record_roles(member: Member) -> None:
-    record_operation(kind="member.sync_roles", target=member, organization=member.organization,
-                     depends_on=open_operation_for(member.organization, "organization.create"))
+    record_operation(
+        kind="member.sync_roles",
+        target=member,
+        organization=member.organization,
+        depends_on=open_operation_for(member.organization, "organization.create"),
+    )

@@ -36,10 +36,16 @@ METADATA_MAX_VALUE = 255
 
 @transaction.atomic
 def organization_create(
-    *, actor: User | None, name: str, display_name: str,
-    membership_model: str = MembershipModel.SHARED_DATABASE, logo_url: str = "",
-    primary_color: str = "", page_background_color: str = "",
-    metadata: dict[str, str] | None = None, first_admin_email: str = "",
+    *,
+    actor: User | None,
+    name: str,
+    display_name: str,
+    membership_model: str = MembershipModel.SHARED_DATABASE,
+    logo_url: str = "",
+    primary_color: str = "",
+    page_background_color: str = "",
+    metadata: dict[str, str] | None = None,
+    first_admin_email: str = "",
     application: Application | None = None,
 ) -> Organization:
     """Create the organization and everything its membership model needs; optionally
@@ -50,25 +56,41 @@ def organization_create(
     name = name.strip().lower()
     if Organization.objects.filter(name=name).exclude(status=OrgStatus.DELETED).exists():
         raise ServiceError(f"An organization named '{name}' already exists.", field="name")
-    org = Organization(name=name, display_name=display_name.strip() or name,
-                       membership_model=membership_model, logo_url=logo_url,
-                       primary_color=primary_color, page_background_color=page_background_color,
-                       metadata=metadata or {})
+    org = Organization(
+        name=name,
+        display_name=display_name.strip() or name,
+        membership_model=membership_model,
+        logo_url=logo_url,
+        primary_color=primary_color,
+        page_background_color=page_background_color,
+        metadata=metadata or {},
+    )
     _validate(org)
     org.save()
     record_operation(kind="organization.create", target=org, organization=org)
     provision_membership_connection(actor=actor, organization=org)
-    audit(actor=actor, action="organization.create", organization=org, target=org.name,
-          membership_model=membership_model)
+    audit(
+        actor=actor,
+        action="organization.create",
+        organization=org,
+        target=org.name,
+        membership_model=membership_model,
+    )
     if first_admin_email:
-        invitation_create(actor=actor, organization=org, email=first_admin_email,
-                          role_names=["org-admin"], application=application)
+        invitation_create(
+            actor=actor,
+            organization=org,
+            email=first_admin_email,
+            role_names=["org-admin"],
+            application=application,
+        )
     return org
 
 
 @transaction.atomic
-def organization_update(*, actor: User | None, organization: Organization,
-                        **changes: Any) -> Organization:
+def organization_update(
+    *, actor: User | None, organization: Organization, **changes: Any
+) -> Organization:
     """Change display name, branding or metadata (the name is fixed once created)."""
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     _require_live(org)
@@ -82,11 +104,20 @@ def organization_update(*, actor: User | None, organization: Organization,
         setattr(org, field, value)
     _validate(org)
     org.save()
-    record_operation(kind="organization.update", target=org, organization=org,
-                     payload={"removed_keys": removed_keys},
-                     depends_on=open_operation_for(org, "organization.create"))
-    audit(actor=actor, action="organization.update", organization=org, target=org.name,
-          changed={f: [before[f], changes[f]] for f in changes if before[f] != changes[f]})
+    record_operation(
+        kind="organization.update",
+        target=org,
+        organization=org,
+        payload={"removed_keys": removed_keys},
+        depends_on=open_operation_for(org, "organization.create"),
+    )
+    audit(
+        actor=actor,
+        action="organization.update",
+        organization=org,
+        target=org.name,
+        changed={f: [before[f], changes[f]] for f in changes if before[f] != changes[f]},
+    )
     return org
 
 
@@ -94,8 +125,10 @@ def organization_update(*, actor: User | None, organization: Organization,
 def organization_suspend(*, actor: User | None, organization: Organization) -> Organization:
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     if org.status != OrgStatus.ACTIVE:
-        raise ServiceError(f"Only active organizations can be suspended; this one is "
-                           f"{org.get_status_display().lower()}.")
+        raise ServiceError(
+            f"Only active organizations can be suspended; this one is "
+            f"{org.get_status_display().lower()}."
+        )
     org.status = OrgStatus.SUSPENDED
     org.save(update_fields=["status", "updated_at"])
     _resync_connections(org)
@@ -116,19 +149,23 @@ def organization_reactivate(*, actor: User | None, organization: Organization) -
 
 
 @transaction.atomic
-def organization_delete(*, actor: User | None, organization: Organization,
-                        confirm_name: str) -> Organization:
+def organization_delete(
+    *, actor: User | None, organization: Organization, confirm_name: str
+) -> Organization:
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     if confirm_name.strip() != org.name:
-        raise ServiceError("Type the organization's name exactly to confirm.",
-                           field="confirm_name")
+        raise ServiceError("Type the organization's name exactly to confirm.", field="confirm_name")
     _require_live(org)
     if org.is_staff_organization:
         raise ServiceError("The staff organization cannot be deleted from the portal.")
     org.status = OrgStatus.DELETING
     org.save(update_fields=["status", "updated_at"])
-    record_operation(kind="organization.delete", target=org, organization=org,
-                     depends_on=open_operation_for(org, "organization.create"))
+    record_operation(
+        kind="organization.delete",
+        target=org,
+        organization=org,
+        depends_on=open_operation_for(org, "organization.create"),
+    )
     audit(actor=actor, action="organization.delete", organization=org, target=org.name)
     return org
 
@@ -136,10 +173,13 @@ def organization_delete(*, actor: User | None, organization: Organization,
 def _resync_connections(org: Organization) -> None:
     parent = open_operation_for(org, "organization.create")
     for link in OrganizationConnection.objects.filter(organization=org):
-        record_operation(kind="organization_connection.sync", target=link, organization=org,
-                         payload={"organization_id": org.pk,
-                                  "connection_id": link.connection_id},
-                         depends_on=parent)
+        record_operation(
+            kind="organization_connection.sync",
+            target=link,
+            organization=org,
+            payload={"organization_id": org.pk, "connection_id": link.connection_id},
+            depends_on=parent,
+        )
 
 
 def _require_live(org: Organization) -> None:
@@ -152,8 +192,9 @@ def _validate(org: Organization) -> None:
         org.full_clean(exclude=["auth0_id", "portal_id"], validate_unique=False)
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
-        raise ServiceError(f"{field.replace('_', ' ').capitalize()}: {' '.join(messages)}",
-                           field=field) from exc
+        raise ServiceError(
+            f"{field.replace('_', ' ').capitalize()}: {' '.join(messages)}", field=field
+        ) from exc
     if bool(org.primary_color) != bool(org.page_background_color):
         raise ServiceError("Give both brand colours, or neither.", field="primary_color")
     if org.logo_url and not org.logo_url.startswith("https://"):
@@ -170,5 +211,7 @@ def _validate_metadata(metadata: object) -> None:
         if key == "portal_id":
             raise ServiceError("The metadata key 'portal_id' is reserved.", field="metadata")
         if not isinstance(value, str) or len(value) > METADATA_MAX_VALUE or len(key) > 255:
-            raise ServiceError(f"Metadata '{key}': values are text of at most "
-                               f"{METADATA_MAX_VALUE} characters.", field="metadata")
+            raise ServiceError(
+                f"Metadata '{key}': values are text of at most {METADATA_MAX_VALUE} characters.",
+                field="metadata",
+            )

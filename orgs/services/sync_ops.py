@@ -23,8 +23,12 @@ def sync_operation_retry(*, actor: User | None, operation: SyncOperation) -> Syn
     op.save(update_fields=["state", "attempts", "next_attempt_at", "finished_at", "updated_at"])
     targets.mark(op, SyncState.PENDING)
     enqueue_on_commit(op.pk)
-    audit(actor=actor, action="sync_operation.retry", organization=op.organization,
-          target=f"{op.kind} #{op.pk}")
+    audit(
+        actor=actor,
+        action="sync_operation.retry",
+        organization=op.organization,
+        target=f"{op.kind} #{op.pk}",
+    )
     return op
 
 
@@ -36,8 +40,13 @@ def sync_operation_cancel(*, actor: User | None, operation: SyncOperation) -> Sy
     if op.state not in (OpState.QUEUED, OpState.FAILED):
         raise ServiceError(f"A {op.state} operation cannot be cancelled.")
     cancelled = _cancel_tree(op)
-    audit(actor=actor, action="sync_operation.cancel", organization=op.organization,
-          target=f"{op.kind} #{op.pk}", cancelled=cancelled)
+    audit(
+        actor=actor,
+        action="sync_operation.cancel",
+        organization=op.organization,
+        target=f"{op.kind} #{op.pk}",
+        cancelled=cancelled,
+    )
     return op
 
 

@@ -16,7 +16,6 @@ from django.utils import timezone
 from orgs.models import OpState, Organization, SyncOperation, SyncState
 
 
-
 def target_type_of(instance: models.Model) -> str:
     return instance._meta.model_name or type(instance).__name__.lower()
 
@@ -39,12 +38,14 @@ def record_operation(
         target_id=target.pk,
         payload=payload or {},
         idempotency_key=f"{kind}:{target_type}:{target.pk}:{uuid.uuid4().hex}",
-        depends_on=depends_on if depends_on is not None and depends_on.state != OpState.SUCCEEDED
+        depends_on=depends_on
+        if depends_on is not None and depends_on.state != OpState.SUCCEEDED
         else None,
     )
     if hasattr(target, "sync_state"):
-        type(target).objects.filter(pk=target.pk).update(sync_state=SyncState.PENDING,
-                                                          sync_error="")
+        type(target)._default_manager.filter(pk=target.pk).update(
+            sync_state=SyncState.PENDING, sync_error=""
+        )
     if op.depends_on_id is None:
         enqueue_on_commit(op.pk)
     return op
@@ -53,7 +54,8 @@ def record_operation(
 def open_operation_for(target: models.Model, kind_prefix: str = "") -> SyncOperation | None:
     """The newest unfinished operation for a target (what a dependent op should wait on)."""
     ops = SyncOperation.objects.filter(
-        target_type=target_type_of(target), target_id=target.pk,
+        target_type=target_type_of(target),
+        target_id=target.pk,
         state__in=[OpState.QUEUED, OpState.RUNNING, OpState.FAILED],
     )
     if kind_prefix:
@@ -73,4 +75,7 @@ def enqueue_now(op_id: int, eta: datetime | None = None) -> None:
 
     if eta is not None and eta <= timezone.now():
         eta = None
-    run_sync_operation.apply_async(args=[op_id], eta=eta)
+    if eta is None:
+        run_sync_operation.apply_async(args=(op_id,))
+    else:
+        run_sync_operation.apply_async(args=(op_id,), eta=eta)

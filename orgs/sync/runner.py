@@ -52,8 +52,13 @@ def run_operation(op_id: int) -> str:
         return _record_error(op, token, exc)
     except Exception as exc:  # a bug must not strand the op: retry, then fail visibly
         log.exception("sync operation %s (%s) crashed", op.pk, op.kind)
-        return _record_error(op, token, Auth0Error(
-            f"Unexpected error: {type(exc).__name__}: {exc}", code="internal", retryable=True))
+        return _record_error(
+            op,
+            token,
+            Auth0Error(
+                f"Unexpected error: {type(exc).__name__}: {exc}", code="internal", retryable=True
+            ),
+        )
     return _record_success(op, token, result or {})
 
 
@@ -62,8 +67,13 @@ def claim(op_id: int, token: str) -> bool:
     lease = now + timedelta(seconds=settings.SYNC_LEASE_SECONDS)
     claimed = SyncOperation.objects.filter(
         pk=op_id, state=OpState.QUEUED, next_attempt_at__lte=now
-    ).update(state=OpState.RUNNING, attempts=F("attempts") + 1, lease_expires_at=lease,
-             claimed_by=token, updated_at=now)
+    ).update(
+        state=OpState.RUNNING,
+        attempts=F("attempts") + 1,
+        lease_expires_at=lease,
+        claimed_by=token,
+        updated_at=now,
+    )
     return claimed == 1
 
 
@@ -75,8 +85,14 @@ def _mine(op: SyncOperation, token: str) -> object:
 def _record_success(op: SyncOperation, token: str, result: dict[str, object]) -> str:
     now = timezone.now()
     updated = _mine(op, token).update(  # type: ignore[attr-defined]
-        state=OpState.SUCCEEDED, result=result, finished_at=now, lease_expires_at=None,
-        last_error="", last_error_code="", updated_at=now)
+        state=OpState.SUCCEEDED,
+        result=result,
+        finished_at=now,
+        lease_expires_at=None,
+        last_error="",
+        last_error_code="",
+        updated_at=now,
+    )
     if not updated:
         return "lease-lost"
     targets.mark_settled(op)
@@ -93,17 +109,27 @@ def _record_error(op: SyncOperation, token: str, error: Auth0Error) -> str:
     if error.retryable and not out_of_tries:
         retry_at = _retry_time(op.attempts, error, now)
         updated = _mine(op, token).update(  # type: ignore[attr-defined]
-            state=OpState.QUEUED, next_attempt_at=retry_at, lease_expires_at=None,
-            last_error=str(error), last_error_code=error.code or str(error.status or ""),
+            state=OpState.QUEUED,
+            next_attempt_at=retry_at,
+            lease_expires_at=None,
+            last_error=str(error),
+            last_error_code=error.code or str(error.status or ""),
             # Waiting for a rate-limit reset or a busy lock is not a failed attempt.
-            attempts=F("attempts") - 1 if waiting_only else F("attempts"), updated_at=now)
+            attempts=F("attempts") - 1 if waiting_only else F("attempts"),
+            updated_at=now,
+        )
         if updated:
             enqueue_on_commit(op.pk, eta=retry_at)
         return "retrying" if updated else "lease-lost"
     message = _failure_message(error, out_of_tries)
     updated = _mine(op, token).update(  # type: ignore[attr-defined]
-        state=OpState.FAILED, finished_at=now, lease_expires_at=None, last_error=message,
-        last_error_code=error.code or str(error.status or ""), updated_at=now)
+        state=OpState.FAILED,
+        finished_at=now,
+        lease_expires_at=None,
+        last_error=message,
+        last_error_code=error.code or str(error.status or ""),
+        updated_at=now,
+    )
     if updated:
         targets.mark(op, SyncState.FAILED, message)
     return "failed" if updated else "lease-lost"

@@ -17,11 +17,12 @@ def cover_operations(operations: list[SyncOperation], *, by: SyncOperation) -> N
     now = timezone.now()
     for covered in operations:
         updated = SyncOperation.objects.filter(pk=covered.pk, state=OpState.QUEUED).update(
-            state=OpState.SUCCEEDED, result={"covered_by": by.pk}, finished_at=now,
-            updated_at=now)
+            state=OpState.SUCCEEDED, result={"covered_by": by.pk}, finished_at=now, updated_at=now
+        )
         if not updated:
             continue
         targets.mark_settled(covered)
         for child_id in covered.dependents.filter(state=OpState.QUEUED).values_list(
-                "pk", flat=True):
+            "pk", flat=True
+        ):
             enqueue_on_commit(child_id)

@@ -20,9 +20,12 @@ def sweep() -> dict[str, int]:
     now = timezone.now()
     recovered = recover_expired_leases(now)
     resent = 0
-    due = (SyncOperation.objects.filter(state=OpState.QUEUED, next_attempt_at__lte=now - GRACE)
-           .filter(Q(depends_on__isnull=True) | Q(depends_on__state=OpState.SUCCEEDED))
-           .order_by("next_attempt_at").values_list("pk", flat=True)[:BATCH])
+    due = (
+        SyncOperation.objects.filter(state=OpState.QUEUED, next_attempt_at__lte=now - GRACE)
+        .filter(Q(depends_on__isnull=True) | Q(depends_on__state=OpState.SUCCEEDED))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:BATCH]
+    )
     for op_id in due:
         enqueue_now(op_id)
         resent += 1
@@ -32,5 +35,10 @@ def sweep() -> dict[str, int]:
 def recover_expired_leases(now: object = None) -> int:
     now = now or timezone.now()
     stale = SyncOperation.objects.filter(state=OpState.RUNNING, lease_expires_at__lt=now)
-    return stale.update(state=OpState.QUEUED, next_attempt_at=now, lease_expires_at=None,
-                        claimed_by="", last_error="The worker running this stopped; retrying.")
+    return stale.update(
+        state=OpState.QUEUED,
+        next_attempt_at=now,
+        lease_expires_at=None,
+        claimed_by="",
+        last_error="The worker running this stopped; retrying.",
+    )

@@ -29,8 +29,8 @@ def target_rows(op: SyncOperation) -> models.QuerySet[models.Model] | None:
         # An application's sync state is that of the organization's URLs on it.
         from orgs.models import ApplicationURL
 
-        return ApplicationURL.objects.filter(  # type: ignore[return-value]
-            application_id=op.target_id, organization=op.organization, removing=False
+        return ApplicationURL.objects.filter(
+            application_id=op.target_pk, organization=op.organization, removing=False
         ).exclude(sync_state=SyncState.IN_SYNC)
     model = model_for(op.target_type)
     if model is None or not any(f.name == "sync_state" for f in model._meta.get_fields()):
@@ -47,7 +47,8 @@ def mark(op: SyncOperation, state: str, error: str = "") -> None:
 def mark_settled(op: SyncOperation) -> None:
     """In sync, unless another operation for the same target is still open or failed."""
     others = SyncOperation.objects.filter(
-        target_type=op.target_type, target_id=op.target_id,
+        target_type=op.target_type,
+        target_id=op.target_id,
         state__in=[OpState.QUEUED, OpState.RUNNING, OpState.FAILED],
     ).exclude(pk=op.pk)
     if op.target_type == "application":

@@ -21,9 +21,8 @@ def get_organization_for(request: HttpRequest, pk: int) -> Organization:
     if not user.is_authenticated:
         raise Http404
     organizations = Organization.objects.exclude(status=OrgStatus.DELETED)
-    if not user.is_staff:
-        if request.session.get(SESSION_ORG) != pk:
-            raise Http404
+    if not user.is_staff and request.session.get(SESSION_ORG) != pk:
+        raise Http404
     org = organizations.filter(pk=pk).first()
     if org is None:
         raise Http404

@@ -16,9 +16,12 @@ from orgs.views.access import SESSION_ORG, get_organization_for, staff_required
 @staff_required
 def organization_list(request: HttpRequest) -> HttpResponse:
     organizations = Organization.objects.exclude(status=OrgStatus.DELETED).annotate(
-        open_ops=Count("sync_operations", filter=Q(sync_operations__state__in=[
-            OpState.QUEUED, OpState.RUNNING])),
-        failed_ops=Count("sync_operations", filter=Q(sync_operations__state=OpState.FAILED)))
+        open_ops=Count(
+            "sync_operations",
+            filter=Q(sync_operations__state__in=[OpState.QUEUED, OpState.RUNNING]),
+        ),
+        failed_ops=Count("sync_operations", filter=Q(sync_operations__state=OpState.FAILED)),
+    )
     return render(request, "orgs/organization_list.html", {"organizations": organizations})
 
 
@@ -54,7 +57,9 @@ def operation_action(request: HttpRequest, pk: int, op_id: int, action: str) -> 
     service = sync_operation_retry if action == "retry" else sync_operation_cancel
     try:
         service(actor=request.user, operation=op)  # type: ignore[arg-type]
-        messages.success(request, f"Operation #{op.pk} {'queued again' if action == 'retry' else 'cancelled'}.")
+        messages.success(
+            request, f"Operation #{op.pk} {'queued again' if action == 'retry' else 'cancelled'}."
+        )
     except ServiceError as exc:
         messages.error(request, exc.message)
     return redirect("orgs:detail", pk=org.pk)

@@ -15,7 +15,8 @@ def drain(max_rounds: int = 50, *, skip_waits: bool = True) -> list[str]:
     outcomes: list[str] = []
     for _ in range(max_rounds):
         runnable = SyncOperation.objects.filter(state=OpState.QUEUED).filter(
-            Q(depends_on__isnull=True) | Q(depends_on__state=OpState.SUCCEEDED))
+            Q(depends_on__isnull=True) | Q(depends_on__state=OpState.SUCCEEDED)
+        )
         if skip_waits:
             runnable.update(next_attempt_at=timezone.now())
         ids = list(runnable.order_by("id").values_list("pk", flat=True))

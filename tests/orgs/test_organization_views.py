@@ -42,8 +42,9 @@ def test_an_outsider_gets_404_for_another_organization(client: Client, people: P
     assert client.get(f"/orgs/{people.organization.pk}/").status_code == 404
 
 
-def test_a_member_without_a_pinned_organization_sees_nothing(client: Client,
-                                                             people: People) -> None:
+def test_a_member_without_a_pinned_organization_sees_nothing(
+    client: Client, people: People
+) -> None:
     log_in(client, people.org_member)
     assert client.get(f"/orgs/{people.organization.pk}/").status_code == 404
     assert client.get("/").status_code == 403
@@ -55,14 +56,21 @@ def test_anonymous_visitors_are_sent_to_login(client: Client, people: People) ->
 
 
 def _failed_op(org: Any) -> SyncOperation:
-    return SyncOperation.objects.create(kind="organization.update", organization=org,
-                                        target_type="organization", target_id=org.pk,
-                                        idempotency_key=f"k{org.pk}", state=OpState.FAILED,
-                                        last_error="Auth0 400: bad", attempts=3)
+    return SyncOperation.objects.create(
+        kind="organization.update",
+        organization=org,
+        target_type="organization",
+        target_id=org.pk,
+        idempotency_key=f"k{org.pk}",
+        state=OpState.FAILED,
+        last_error="Auth0 400: bad",
+        attempts=3,
+    )
 
 
-def test_an_org_admin_retries_a_failed_operation(client: Client, people: People,
-                                                 django_capture_on_commit_callbacks: Any) -> None:
+def test_an_org_admin_retries_a_failed_operation(
+    client: Client, people: People, django_capture_on_commit_callbacks: Any
+) -> None:
     op = _failed_op(people.organization)
     log_in(client, people.org_admin, people.organization)
     with django_capture_on_commit_callbacks() as callbacks:

@@ -22,10 +22,20 @@ def _sandbox_org(state: dict[str, Any], name: str) -> dict[str, Any]:
 
 def test_it_provisions_an_organization_with_admin_and_callback(imported_tenant: Any) -> None:
     app = Application.objects.get(client_id="sandbox-demo-app")
-    org = organization_create(actor=None, name="initech", display_name="Initech",
-                              first_admin_email="boss@initech.test", application=app)
-    application_url_add(actor=None, organization=org, application=app,
-                        kind=UrlKind.CALLBACK, url="https://initech.example.com/callback")
+    org = organization_create(
+        actor=None,
+        name="initech",
+        display_name="Initech",
+        first_admin_email="boss@initech.test",
+        application=app,
+    )
+    application_url_add(
+        actor=None,
+        organization=org,
+        application=app,
+        kind=UrlKind.CALLBACK,
+        url="https://initech.example.com/callback",
+    )
 
     outcomes = drain()
 
@@ -38,5 +48,6 @@ def test_it_provisions_an_organization_with_admin_and_callback(imported_tenant: 
     assert len(remote["connections"]) == 1
     invitation = Invitation.objects.get(organization=org)
     assert invitation.status == "sent" and invitation.auth0_id
-    assert "https://initech.example.com/callback" in state["clients"]["sandbox-demo-app"][
-        "callbacks"]
+    assert (
+        "https://initech.example.com/callback" in state["clients"]["sandbox-demo-app"]["callbacks"]
+    )

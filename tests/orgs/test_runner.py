@@ -62,7 +62,8 @@ def test_an_operation_is_claimed_by_one_worker_only() -> None:
 def test_an_operation_that_is_not_due_is_not_claimed() -> None:
     op = _op()
     SyncOperation.objects.filter(pk=op.pk).update(
-        next_attempt_at=timezone.now() + timedelta(minutes=1))
+        next_attempt_at=timezone.now() + timedelta(minutes=1)
+    )
     assert runner.run_operation(op.pk) == "not-claimed"
 
 
@@ -130,7 +131,8 @@ def test_a_crashing_handler_is_retried_not_lost() -> None:
 
 
 def test_a_dependent_waits_for_its_parent_and_starts_when_it_succeeds(
-        django_capture_on_commit_callbacks: Any) -> None:
+    django_capture_on_commit_callbacks: Any,
+) -> None:
     parent = _op()
     child = _op(org=parent.organization, depends_on=parent)
     assert runner.run_operation(child.pk) == "waiting"
@@ -145,7 +147,8 @@ def test_an_expired_lease_is_taken_back_and_a_late_outcome_is_ignored() -> None:
     op = _op()
     assert runner.claim(op.pk, "dead-worker")
     SyncOperation.objects.filter(pk=op.pk).update(
-        lease_expires_at=timezone.now() - timedelta(seconds=1))
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
     assert recover_expired_leases() == 1
     op.refresh_from_db()
     assert op.state == OpState.QUEUED and op.attempts == 1
@@ -155,5 +158,6 @@ def test_an_expired_lease_is_taken_back_and_a_late_outcome_is_ignored() -> None:
 def test_the_sweeper_resends_late_operations(django_capture_on_commit_callbacks: Any) -> None:
     op = _op()
     SyncOperation.objects.filter(pk=op.pk).update(
-        next_attempt_at=timezone.now() - timedelta(minutes=1))
+        next_attempt_at=timezone.now() - timedelta(minutes=1)
+    )
     assert sweep()["resent"] >= 1

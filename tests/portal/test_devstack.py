@@ -31,21 +31,37 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 120) 
 
 def test_make_run_serves_the_portal_and_stops_cleanly(tmp_path: Path) -> None:
     web_port, sandbox_port = free_port(), free_port()
-    env = {**os.environ, "PORTAL_VAR_DIR": str(tmp_path), "DATABASE_URL": "", "REDIS_URL": "",
-           "CELERY_BROKER_URL": "", "AUTH0_DOMAIN": f"http://127.0.0.1:{sandbox_port}",
-           "PORTAL_BASE_URL": f"http://127.0.0.1:{web_port}", "PORTAL_ENV": "development"}
+    env = {
+        **os.environ,
+        "PORTAL_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": "",
+        "REDIS_URL": "",
+        "CELERY_BROKER_URL": "",
+        "AUTH0_DOMAIN": f"http://127.0.0.1:{sandbox_port}",
+        "PORTAL_BASE_URL": f"http://127.0.0.1:{web_port}",
+        "PORTAL_ENV": "development",
+    }
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    process = subprocess.Popen(["make", "--no-print-directory", "run", f"PORT={web_port}"],
-                               cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "run", f"PORT={web_port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         health = _wait_for(f"http://127.0.0.1:{web_port}/healthz", process)
         assert health.status_code == 200 and health.json() == {"status": "ok"}
         ready = httpx.get(f"http://127.0.0.1:{web_port}/readyz", timeout=5).json()
         assert ready["checks"]["coordination"]["backend"] == "embedded"
         assert ready["checks"]["database"]["vendor"] == "sqlite"
-        assert httpx.get(f"http://127.0.0.1:{sandbox_port}/.well-known/openid-configuration",
-                         timeout=5).status_code == 200
+        assert (
+            httpx.get(
+                f"http://127.0.0.1:{sandbox_port}/.well-known/openid-configuration", timeout=5
+            ).status_code
+            == 200
+        )
         login = httpx.get(f"http://127.0.0.1:{web_port}/login/", timeout=5)
         assert login.status_code == 200 and b"Staff sign-in" in login.content
     finally:

@@ -35,8 +35,11 @@ def test_readyz_is_503_when_coordination_is_unreachable(client: Client, settings
         reset_cached_clients()
     body = response.json()
     assert response.status_code == 503
-    assert body["checks"]["coordination"] == {"ok": False, "error": "ConnectionError",
-                                              "ms": body["checks"]["coordination"]["ms"]}
+    assert body["checks"]["coordination"] == {
+        "ok": False,
+        "error": "ConnectionError",
+        "ms": body["checks"]["coordination"]["ms"],
+    }
 
 
 def test_unknown_pages_get_the_friendly_404(client: Client, settings: Any) -> None:

@@ -15,19 +15,25 @@ LOCK_WAIT = 2.0
 
 def get_client_urls(client_id: str) -> dict[str, list[str]]:
     with auth0_call():
-        client = as_dict(management_client().clients.get(
-            client_id, fields=",".join(("client_id", *URL_FIELDS)), include_fields=True))
+        client = as_dict(
+            management_client().clients.get(
+                client_id, fields=",".join(("client_id", *URL_FIELDS)), include_fields=True
+            )
+        )
     return {field: list(client.get(field) or []) for field in URL_FIELDS}
 
 
-def change_client_urls(client_id: str, *, add: dict[str, list[str]],
-                       remove: dict[str, list[str]]) -> dict[str, list[str]]:
+def change_client_urls(
+    client_id: str, *, add: dict[str, list[str]], remove: dict[str, list[str]]
+) -> dict[str, list[str]]:
     """Add and remove URLs per field without losing anyone else's concurrent change."""
     # Holders keep it for three quick calls: waiting a little beats rescheduling.
     with resource_lock("client", client_id, wait=LOCK_WAIT) as lock:
         current = get_client_urls(client_id)
-        wanted = {field: _apply(current[field], add.get(field, []), remove.get(field, []))
-                  for field in URL_FIELDS}
+        wanted = {
+            field: _apply(current[field], add.get(field, []), remove.get(field, []))
+            for field in URL_FIELDS
+        }
         changed = {field: urls for field, urls in wanted.items() if urls != current[field]}
         if changed:
             with auth0_call():
@@ -35,8 +41,11 @@ def change_client_urls(client_id: str, *, add: dict[str, list[str]],
             lock.verify()
             current = get_client_urls(client_id)
             if any(current[field] != urls for field, urls in changed.items()):
-                raise Auth0Error("Application URLs did not read back as written; retrying.",
-                                 code="verify_failed", retryable=True)
+                raise Auth0Error(
+                    "Application URLs did not read back as written; retrying.",
+                    code="verify_failed",
+                    retryable=True,
+                )
         return current
 
 
@@ -51,6 +60,5 @@ def _apply(current: list[str], add: list[str], remove: list[str]) -> list[str]:
 def list_clients() -> list[dict[str, Any]]:
     fields = "client_id,name,app_type,initiate_login_uri,organization_usage,is_first_party"
     with auth0_call():
-        pager = management_client().clients.list(fields=fields, include_fields=True,
-                                                  per_page=100)
+        pager = management_client().clients.list(fields=fields, include_fields=True, per_page=100)
         return [as_dict(client) for client in pager]

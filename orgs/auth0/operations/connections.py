@@ -11,11 +11,22 @@ from orgs.auth0.locks import resource_lock
 from orgs.auth0.operations.organizations import PORTAL_ID_KEY
 
 
-def create_connection(*, name: str, strategy: str, display_name: str, options: dict[str, Any],
-                      is_domain_connection: bool, portal_id: str) -> dict[str, Any]:
-    body: dict[str, Any] = {"name": name, "strategy": strategy, "options": options,
-                            "metadata": {PORTAL_ID_KEY: portal_id},
-                            "is_domain_connection": is_domain_connection}
+def create_connection(
+    *,
+    name: str,
+    strategy: str,
+    display_name: str,
+    options: dict[str, Any],
+    is_domain_connection: bool,
+    portal_id: str,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": name,
+        "strategy": strategy,
+        "options": options,
+        "metadata": {PORTAL_ID_KEY: portal_id},
+        "is_domain_connection": is_domain_connection,
+    }
     if display_name:
         body["display_name"] = display_name
     try:
@@ -29,7 +40,10 @@ def create_connection(*, name: str, strategy: str, display_name: str, options: d
         return existing
     raise Auth0Error(
         f"A connection named '{name}' already exists in Auth0 and was not created for this "
-        "record. Import it, or choose another name.", status=409, code="connection_conflict")
+        "record. Import it, or choose another name.",
+        status=409,
+        code="connection_conflict",
+    )
 
 
 def find_connection(name: str) -> dict[str, Any] | None:
@@ -51,29 +65,42 @@ def get_connection(connection_id: str) -> dict[str, Any] | None:
         raise
 
 
-def update_connection(connection_id: str, *, display_name: str, options: dict[str, Any],
-                      removed_option_keys: list[str]) -> dict[str, Any]:
+def update_connection(
+    connection_id: str,
+    *,
+    display_name: str,
+    options: dict[str, Any],
+    removed_option_keys: list[str],
+) -> dict[str, Any]:
     """Merge our options into the current ones and write them back whole, verified."""
     with resource_lock("connection", connection_id) as lock:
         current = get_connection(connection_id)
         if current is None:
-            raise Auth0Error(f"Connection {connection_id} no longer exists in Auth0.",
-                             status=404, code="inexistent_connection")
-        merged = {k: v for k, v in (current.get("options") or {}).items()
-                  if k not in removed_option_keys}
+            raise Auth0Error(
+                f"Connection {connection_id} no longer exists in Auth0.",
+                status=404,
+                code="inexistent_connection",
+            )
+        merged = {
+            k: v for k, v in (current.get("options") or {}).items() if k not in removed_option_keys
+        }
         merged.update(options)
-        body: dict[str, Any] = {"options": merged,
-                                # omitting display_name would reset it to the name
-                                "display_name": display_name or current.get("display_name")
-                                or current["name"]}
+        body: dict[str, Any] = {
+            "options": merged,
+            # omitting display_name would reset it to the name
+            "display_name": display_name or current.get("display_name") or current["name"],
+        }
         with auth0_call():
             management_client().connections.update(connection_id, **body)
         lock.verify()
         after = get_connection(connection_id) or {}
         written = after.get("options") or {}
         if any(written.get(key) != value for key, value in options.items()):
-            raise Auth0Error("Connection options did not read back as written; retrying.",
-                             code="verify_failed", retryable=True)
+            raise Auth0Error(
+                "Connection options did not read back as written; retrying.",
+                code="verify_failed",
+                retryable=True,
+            )
         return after
 
 

@@ -21,17 +21,29 @@ def find_invitation(org_id: str, portal_id: str) -> dict[str, Any] | None:
     return None
 
 
-def create_invitation(org_id: str, *, portal_id: str, email: str, inviter_name: str,
-                      client_id: str, connection_id: str | None, role_ids: list[str],
-                      ttl_sec: int, maybe_exists: bool) -> dict[str, Any]:
+def create_invitation(
+    org_id: str,
+    *,
+    portal_id: str,
+    email: str,
+    inviter_name: str,
+    client_id: str,
+    connection_id: str | None,
+    role_ids: list[str],
+    ttl_sec: int,
+    maybe_exists: bool,
+) -> dict[str, Any]:
     """Create it, or on a retry (`maybe_exists`) adopt the one already created."""
     if maybe_exists:
         existing = find_invitation(org_id, portal_id)
         if existing is not None:
             return existing
     body: dict[str, Any] = {
-        "inviter": {"name": inviter_name}, "invitee": {"email": email}, "client_id": client_id,
-        "app_metadata": {PORTAL_INVITATION_KEY: portal_id}, "ttl_sec": ttl_sec,
+        "inviter": {"name": inviter_name},
+        "invitee": {"email": email},
+        "client_id": client_id,
+        "app_metadata": {PORTAL_INVITATION_KEY: portal_id},
+        "ttl_sec": ttl_sec,
         "send_invitation_email": True,
     }
     if connection_id:

@@ -25,15 +25,13 @@ def remove_member(org_id: str, user_id: str) -> None:
 def assign_roles(org_id: str, user_id: str, role_ids: list[str]) -> None:
     if role_ids:
         with auth0_call():
-            management_client().organizations.members.roles.assign(org_id, user_id,
-                                                                    roles=role_ids)
+            management_client().organizations.members.roles.assign(org_id, user_id, roles=role_ids)
 
 
 def remove_roles(org_id: str, user_id: str, role_ids: list[str]) -> None:
     if role_ids:
         with auth0_call():
-            management_client().organizations.members.roles.delete(org_id, user_id,
-                                                                   roles=role_ids)
+            management_client().organizations.members.roles.delete(org_id, user_id, roles=role_ids)
 
 
 def member_role_ids(org_id: str, user_id: str) -> set[str]:
@@ -44,6 +42,7 @@ def member_role_ids(org_id: str, user_id: str) -> set[str]:
 
 def list_members(org_id: str) -> list[dict[str, Any]]:
     with auth0_call():
-        pager = management_client().organizations.members.list(org_id, take=100,
-                                                                fields="user_id,email,name,roles")
+        pager = management_client().organizations.members.list(
+            org_id, take=100, fields="user_id,email,name,roles"
+        )
         return [as_dict(member) for member in pager]

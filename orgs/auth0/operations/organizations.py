@@ -16,15 +16,23 @@ from orgs.auth0.locks import resource_lock
 PORTAL_ID_KEY = "portal_id"
 
 
-def create_organization(*, name: str, display_name: str, branding: dict[str, Any],
-                        metadata: dict[str, str], portal_id: str,
-                        enabled_connections: list[dict[str, Any]] | None = None,
-                        ) -> dict[str, Any]:
+def create_organization(
+    *,
+    name: str,
+    display_name: str,
+    branding: dict[str, Any],
+    metadata: dict[str, str],
+    portal_id: str,
+    enabled_connections: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Create the organization (with its first connections, in the same call), or adopt
     the one a lost response already created. The result's `created` says which: an
     adopted organization may or may not carry the inline connections."""
-    body: dict[str, Any] = {"name": name, "display_name": display_name,
-                            "metadata": {**metadata, PORTAL_ID_KEY: portal_id}}
+    body: dict[str, Any] = {
+        "name": name,
+        "display_name": display_name,
+        "metadata": {**metadata, PORTAL_ID_KEY: portal_id},
+    }
     if branding:
         body["branding"] = branding
     if enabled_connections:
@@ -41,7 +49,9 @@ def create_organization(*, name: str, display_name: str, branding: dict[str, Any
     raise Auth0Error(
         f"An organization named '{name}' already exists in Auth0 and was not created for "
         "this record. Import it, or choose another name.",
-        status=409, code="organization_conflict")
+        status=409,
+        code="organization_conflict",
+    )
 
 
 def find_organization(name: str) -> dict[str, Any] | None:
@@ -64,30 +74,48 @@ def get_organization(auth0_id: str) -> dict[str, Any] | None:
         raise
 
 
-def update_organization(auth0_id: str, *, name: str, display_name: str,
-                        branding: dict[str, Any], metadata: dict[str, str],
-                        removed_metadata_keys: list[str], portal_id: str) -> dict[str, Any]:
+def update_organization(
+    auth0_id: str,
+    *,
+    name: str,
+    display_name: str,
+    branding: dict[str, Any],
+    metadata: dict[str, str],
+    removed_metadata_keys: list[str],
+    portal_id: str,
+) -> dict[str, Any]:
     """Push the fields we own. Metadata is replaced whole by Auth0, so it is merged with
     what others wrote under the organization's lock, then read back to verify."""
     with resource_lock("organization", auth0_id) as lock:
         current = get_organization(auth0_id)
         if current is None:
-            raise Auth0Error(f"Organization {auth0_id} no longer exists in Auth0.", status=404,
-                             code="inexistent_organization")
-        merged = {k: v for k, v in current.get("metadata", {}).items()
-                  if k not in removed_metadata_keys}
+            raise Auth0Error(
+                f"Organization {auth0_id} no longer exists in Auth0.",
+                status=404,
+                code="inexistent_organization",
+            )
+        merged = {
+            k: v for k, v in current.get("metadata", {}).items() if k not in removed_metadata_keys
+        }
         merged.update(metadata)
         merged[PORTAL_ID_KEY] = portal_id
         # Always sent: Auth0 replaces branding whole, and {} clears what the portal dropped.
-        body: dict[str, Any] = {"name": name, "display_name": display_name, "metadata": merged,
-                                "branding": branding}
+        body: dict[str, Any] = {
+            "name": name,
+            "display_name": display_name,
+            "metadata": merged,
+            "branding": branding,
+        }
         with auth0_call():
             management_client().organizations.update(auth0_id, **body)
         lock.verify()
         after = get_organization(auth0_id) or {}
         if after.get("metadata") != merged:
-            raise Auth0Error("Organization metadata did not read back as written; retrying.",
-                             code="verify_failed", retryable=True)
+            raise Auth0Error(
+                "Organization metadata did not read back as written; retrying.",
+                code="verify_failed",
+                retryable=True,
+            )
         return after
 
 
@@ -106,8 +134,9 @@ def enable_connection(org_id: str, connection_id: str, flags: dict[str, bool]) -
     organizations = management_client().organizations
     try:
         with auth0_call():
-            return as_dict(organizations.enabled_connections.add(
-                org_id, connection_id=connection_id, **flags))
+            return as_dict(
+                organizations.enabled_connections.add(org_id, connection_id=connection_id, **flags)
+            )
     except Auth0Error as exc:
         if exc.status != 409:
             raise

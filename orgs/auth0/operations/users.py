@@ -18,9 +18,15 @@ def create_invited_user(*, connection: str, email: str, portal_id: str) -> dict[
     password = secrets.token_urlsafe(24) + "aA1!"
     try:
         with auth0_call():
-            return as_dict(management_client().users.create(
-                connection=connection, email=email, password=password, email_verified=False,
-                app_metadata={PORTAL_USER_KEY: portal_id}))
+            return as_dict(
+                management_client().users.create(
+                    connection=connection,
+                    email=email,
+                    password=password,
+                    email_verified=False,
+                    app_metadata={PORTAL_USER_KEY: portal_id},
+                )
+            )
     except Auth0Error as exc:
         if exc.status != 409:
             raise
@@ -28,22 +34,31 @@ def create_invited_user(*, connection: str, email: str, portal_id: str) -> dict[
         identities = user.get("identities") or []
         if any(identity.get("connection") == connection for identity in identities):
             return user
-    raise Auth0Error(f"A user {email} exists but could not be found in {connection}.",
-                     status=409, code="user_exists")
+    raise Auth0Error(
+        f"A user {email} exists but could not be found in {connection}.",
+        status=409,
+        code="user_exists",
+    )
 
 
 def find_users_by_email(email: str) -> list[dict[str, Any]]:
     with auth0_call():
-        return [as_dict(user) for user in management_client().users.list_users_by_email(
-            email=email)]
+        return [
+            as_dict(user) for user in management_client().users.list_users_by_email(email=email)
+        ]
 
 
-def password_change_ticket(*, user_id: str, organization_id: str, client_id: str,
-                           ttl_sec: int) -> str:
+def password_change_ticket(
+    *, user_id: str, organization_id: str, client_id: str, ttl_sec: int
+) -> str:
     with auth0_call():
         response = management_client().tickets.change_password(
-            user_id=user_id, organization_id=organization_id, client_id=client_id,
-            ttl_sec=ttl_sec, mark_email_as_verified=True)
+            user_id=user_id,
+            organization_id=organization_id,
+            client_id=client_id,
+            ttl_sec=ttl_sec,
+            mark_email_as_verified=True,
+        )
     return str(as_dict(response)["ticket"])
 
 

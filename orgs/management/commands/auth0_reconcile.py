@@ -28,5 +28,7 @@ class Command(BaseCommand):
             raise CommandError(f"Reconcile failed: {exc}") from exc
         for drift in report.drifts:
             self.stdout.write(f"DRIFT {drift}")
-        self.stdout.write(f"Checked {report.checked}; {len(report.drifts)} drifted"
-                          + (f"; {report.fixed} repairs queued." if fix else "."))
+        self.stdout.write(
+            f"Checked {report.checked}; {len(report.drifts)} drifted"
+            + (f"; {report.fixed} repairs queued." if fix else ".")
+        )

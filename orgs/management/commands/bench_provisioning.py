@@ -31,23 +31,32 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, default=8, help="threads per worker")
         parser.add_argument("--rate", type=float, default=None, help="global bucket refill/s")
         parser.add_argument("--burst", type=int, default=None, help="global bucket size")
-        parser.add_argument("--faults", action="store_true", help="inject 5xx, 429 and "
-                            "apply-then-fail faults")
+        parser.add_argument(
+            "--faults", action="store_true", help="inject 5xx, 429 and apply-then-fail faults"
+        )
         parser.add_argument("--timeout", type=float, default=1200.0)
         parser.add_argument("--json", action="store_true", help="print one JSON line")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.REDIS_URL:
-            raise CommandError("The benchmark needs Redis: set REDIS_URL "
-                               "(e.g. redis://127.0.0.1:6379/0). Workers are separate processes.")
+            raise CommandError(
+                "The benchmark needs Redis: set REDIS_URL "
+                "(e.g. redis://127.0.0.1:6379/0). Workers are separate processes."
+            )
         if os.environ.get(CHILD_FLAG):
             self._run(options)
         else:
             self._prepare_and_rerun()
 
     def _prepare_and_rerun(self) -> None:
-        env = {**os.environ, CHILD_FLAG: "1", "DATABASE_URL": _bench_database(),
-               "REDIS_URL": _bench_redis(), "CELERY_BROKER_URL": "", "LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            CHILD_FLAG: "1",
+            "DATABASE_URL": _bench_database(),
+            "REDIS_URL": _bench_redis(),
+            "CELERY_BROKER_URL": "",
+            "LOG_LEVEL": "WARNING",
+        }
         manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
         subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True)  # noqa: S603
         result = subprocess.run([*manage, *sys.argv[1:]], env=env, check=False)  # noqa: S603
@@ -58,10 +67,15 @@ class Command(BaseCommand):
         from orgs.bench.run import BenchConfig, flush_coordination, run
 
         flush_coordination()
-        config = BenchConfig(orgs=options["orgs"], workers=options["workers"],
-                             concurrency=options["concurrency"], rate=options["rate"],
-                             burst=options["burst"], faults=options["faults"],
-                             timeout=options["timeout"])
+        config = BenchConfig(
+            orgs=options["orgs"],
+            workers=options["workers"],
+            concurrency=options["concurrency"],
+            rate=options["rate"],
+            burst=options["burst"],
+            faults=options["faults"],
+            timeout=options["timeout"],
+        )
         worker_env = {key: os.environ[key] for key in ("DATABASE_URL", "REDIS_URL", "LOG_LEVEL")}
         report = run(config, worker_env)
         if options["json"]:

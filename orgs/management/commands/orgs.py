@@ -21,8 +21,9 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="Create an organization.")
         create.add_argument("name")
         create.add_argument("--display-name", default="")
-        create.add_argument("--membership", default="shared_db",
-                            choices=["shared_db", "own_db", "enterprise"])
+        create.add_argument(
+            "--membership", default="shared_db", choices=["shared_db", "own_db", "enterprise"]
+        )
         create.add_argument("--admin-email", default="", help="Invite this first admin.")
         create.add_argument("--application", default="", help="Client id for the invitation.")
         sub.add_parser("list", help="List organizations with their sync state.")
@@ -38,33 +39,61 @@ class Command(BaseCommand):
         except ServiceError as exc:
             raise CommandError(exc.message) from exc
 
-    def _create(self, name: str, display_name: str, membership: str, admin_email: str,
-                application: str, **_: Any) -> None:
+    def _create(
+        self,
+        name: str,
+        display_name: str,
+        membership: str,
+        admin_email: str,
+        application: str,
+        **_: Any,
+    ) -> None:
         app = Application.objects.filter(client_id=application).first() if application else None
         if application and app is None:
             raise CommandError(f"Unknown application '{application}'.")
-        org = organization_create(actor=None, name=name, display_name=display_name or name,
-                                  membership_model=membership, first_admin_email=admin_email,
-                                  application=app)
+        org = organization_create(
+            actor=None,
+            name=name,
+            display_name=display_name or name,
+            membership_model=membership,
+            first_admin_email=admin_email,
+            application=app,
+        )
         self.stdout.write(f"Created {org.name} (pending; operations queued).")
 
     def _list(self, **_: Any) -> None:
         for org in Organization.objects.exclude(status="deleted"):
-            self.stdout.write(f"{org.name:<30} {org.status:<10} {org.sync_state:<8} "
-                              f"{org.auth0_id or '-'}")
+            self.stdout.write(
+                f"{org.name:<30} {org.status:<10} {org.sync_state:<8} {org.auth0_id or '-'}"
+            )
 
     def _show(self, name: str, **_: Any) -> None:
         org = Organization.objects.exclude(status="deleted").filter(name=name).first()
         if org is None:
             raise CommandError(f"No organization named '{name}'.")
-        data = {"name": org.name, "display_name": org.display_name, "status": org.status,
-                "sync_state": org.sync_state, "sync_error": org.sync_error,
-                "auth0_id": org.auth0_id, "membership_model": org.membership_model,
-                "connections": [link.connection.name for link in org.organization_connections
-                                .select_related("connection")],
-                "operations": [{"id": op.pk, "kind": op.kind, "state": op.state,
-                                "attempts": op.attempts, "error": op.last_error}
-                               for op in org.sync_operations.order_by("id")]}
+        data = {
+            "name": org.name,
+            "display_name": org.display_name,
+            "status": org.status,
+            "sync_state": org.sync_state,
+            "sync_error": org.sync_error,
+            "auth0_id": org.auth0_id,
+            "membership_model": org.membership_model,
+            "connections": [
+                link.connection.name
+                for link in org.organization_connections.select_related("connection")
+            ],
+            "operations": [
+                {
+                    "id": op.pk,
+                    "kind": op.kind,
+                    "state": op.state,
+                    "attempts": op.attempts,
+                    "error": op.last_error,
+                }
+                for op in org.sync_operations.order_by("id")
+            ],
+        }
         self.stdout.write(json.dumps(data, indent=2))
 
     def _retry(self, ids: list[int], org: str, **_: Any) -> None:

@@ -22,7 +22,7 @@ def sync_application_urls(op: SyncOperation) -> dict[str, Any]:
     locked read-modify-write: under a burst of additions, the first run does the work and
     later runs find their rows already verified and make no call at all.
     """
-    application = Application.objects.get(pk=op.target_id)
+    application = Application.objects.get(pk=op.target_pk)
     rows = ApplicationURL.objects.filter(application=application)
     pending = list(rows.filter(removing=False).exclude(sync_state=SyncState.IN_SYNC))
     leaving = list(rows.filter(removing=True))
@@ -32,13 +32,18 @@ def sync_application_urls(op: SyncOperation) -> dict[str, Any]:
     for row in leaving:
         if not _wanted_elsewhere(row):
             remove[row.kind].append(row.url)
-    result = clients.change_client_urls(application.client_id, add=_by_kind(pending),
-                                        remove=dict(remove))
+    result = clients.change_client_urls(
+        application.client_id, add=_by_kind(pending), remove=dict(remove)
+    )
     ApplicationURL.objects.filter(pk__in=[row.pk for row in leaving], removing=True).delete()
     ApplicationURL.objects.filter(pk__in=[row.pk for row in pending], removing=False).update(
-        sync_state=SyncState.IN_SYNC, sync_error="", synced_at=timezone.now(), drift={})
-    return {"added": len(pending), "removed": len(leaving),
-            "urls": {field: len(urls) for field, urls in result.items()}}
+        sync_state=SyncState.IN_SYNC, sync_error="", synced_at=timezone.now(), drift={}
+    )
+    return {
+        "added": len(pending),
+        "removed": len(leaving),
+        "urls": {field: len(urls) for field, urls in result.items()},
+    }
 
 
 def _by_kind(rows: list[ApplicationURL] | QuerySet[ApplicationURL]) -> dict[str, list[str]]:
@@ -49,7 +54,14 @@ def _by_kind(rows: list[ApplicationURL] | QuerySet[ApplicationURL]) -> dict[str,
 
 
 def _wanted_elsewhere(row: ApplicationURL) -> bool:
-    return ApplicationURL.objects.filter(
-        application=row.application, kind=row.kind, url=row.url, removing=False,
-        organization__status__in=LIVE_ORG_STATES,
-    ).exclude(pk=row.pk).exists()
+    return (
+        ApplicationURL.objects.filter(
+            application=row.application,
+            kind=row.kind,
+            url=row.url,
+            removing=False,
+            organization__status__in=LIVE_ORG_STATES,
+        )
+        .exclude(pk=row.pk)
+        .exists()
+    )

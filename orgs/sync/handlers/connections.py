@@ -20,8 +20,9 @@ from orgs.sync.handlers import handles
 
 def _needs_auth0_id(obj: Organization | Connection) -> str:
     if not obj.auth0_id:
-        raise Auth0Error(f"{obj} has not been created in Auth0 yet.", code="not_created",
-                         retryable=True)
+        raise Auth0Error(
+            f"{obj} has not been created in Auth0 yet.", code="not_created", retryable=True
+        )
     return obj.auth0_id
 
 
@@ -32,9 +33,9 @@ def sync_organization_connection(op: SyncOperation) -> dict[str, Any]:
     org = Organization.objects.get(pk=op.payload["organization_id"])
     connection = Connection.objects.get(pk=op.payload["connection_id"])
     link = OrganizationConnection.objects.filter(organization=org, connection=connection).first()
-    if org.auth0_id is None or connection.auth0_id is None:
-        if link is None or org.status != OrgStatus.ACTIVE:
-            return {"enabled": False}  # never reached Auth0: nothing to undo
+    never_created = org.auth0_id is None or connection.auth0_id is None
+    if never_created and (link is None or org.status != OrgStatus.ACTIVE):
+        return {"enabled": False}  # never reached Auth0: nothing to undo
     org_id, connection_id = _needs_auth0_id(org), _needs_auth0_id(connection)
     if link is not None and org.status == OrgStatus.ACTIVE:
         organizations.enable_connection(org_id, connection_id, link.flags())
@@ -45,31 +46,36 @@ def sync_organization_connection(op: SyncOperation) -> dict[str, Any]:
 
 @handles("connection.create")
 def create_connection(op: SyncOperation) -> dict[str, Any]:
-    connection = Connection.objects.get(pk=op.target_id)
+    connection = Connection.objects.get(pk=op.target_pk)
     if connection.auth0_id:
         return update_connection(op)
     created = connections.create_connection(
-        name=connection.name, strategy=connection.strategy,
-        display_name=connection.display_name, options=_options(connection),
+        name=connection.name,
+        strategy=connection.strategy,
+        display_name=connection.display_name,
+        options=_options(connection),
         is_domain_connection=connection.is_domain_connection,
-        portal_id=str(connection.portal_id))
+        portal_id=str(connection.portal_id),
+    )
     Connection.objects.filter(pk=connection.pk).update(auth0_id=created["id"])
     return {"auth0_id": created["id"]}
 
 
 @handles("connection.update")
 def update_connection(op: SyncOperation) -> dict[str, Any]:
-    connection = Connection.objects.get(pk=op.target_id)
+    connection = Connection.objects.get(pk=op.target_pk)
     connections.update_connection(
-        _needs_auth0_id(connection), display_name=connection.display_name,
+        _needs_auth0_id(connection),
+        display_name=connection.display_name,
         options=_options(connection),
-        removed_option_keys=list(op.payload.get("removed_keys", [])))
+        removed_option_keys=list(op.payload.get("removed_keys", [])),
+    )
     return {"auth0_id": connection.auth0_id}
 
 
 @handles("connection.delete")
 def delete_connection(op: SyncOperation) -> dict[str, Any]:
-    connection = Connection.objects.get(pk=op.target_id)
+    connection = Connection.objects.get(pk=op.target_pk)
     if connection.auth0_id:
         connections.delete_connection(connection.auth0_id)
     Connection.objects.filter(pk=connection.pk).update(deleted_at=timezone.now())
@@ -81,9 +87,9 @@ def sync_connection_application(op: SyncOperation) -> dict[str, Any]:
     connection = Connection.objects.get(pk=op.payload["connection_id"])
     application = Application.objects.get(pk=op.payload["application_id"])
     wanted = ConnectionApplication.objects.filter(
-        connection=connection, application=application).exists()
-    connections.set_connection_clients(_needs_auth0_id(connection),
-                                       {application.client_id: wanted})
+        connection=connection, application=application
+    ).exists()
+    connections.set_connection_clients(_needs_auth0_id(connection), {application.client_id: wanted})
     return {"enabled": wanted}
 
 

@@ -14,14 +14,14 @@ from orgs.models import (
     OrgStatus,
     SyncOperation,
 )
-from orgs.sync.runner_support import cover_operations
 from orgs.sync.handlers import handles
+from orgs.sync.runner_support import cover_operations
 
 MAX_INLINE = 10  # Auth0 accepts at most 10 enabled connections on create
 
 
 def _organization(op: SyncOperation) -> Organization:
-    org = Organization.objects.filter(pk=op.target_id).first()
+    org = Organization.objects.filter(pk=op.target_pk).first()
     if org is None:
         raise Auth0Error("The organization no longer exists in the portal.", code="gone")
     return org
@@ -36,19 +36,30 @@ def create(op: SyncOperation) -> dict[str, Any]:
         return update(op)
     # The waiting link operations are read before the links: any change recorded after
     # this read has its own later operation, which will still run.
-    waiting = list(SyncOperation.objects.filter(
-        depends_on=op, state=OpState.QUEUED, kind="organization_connection.sync"))
-    links = list(OrganizationConnection.objects.filter(
-        organization=org, connection_id__in=[w.payload["connection_id"] for w in waiting],
-        connection__auth0_id__isnull=False).select_related("connection"))[:MAX_INLINE]
+    waiting = list(
+        SyncOperation.objects.filter(
+            depends_on=op, state=OpState.QUEUED, kind="organization_connection.sync"
+        )
+    )
+    links = list(
+        OrganizationConnection.objects.filter(
+            organization=org,
+            connection_id__in=[w.payload["connection_id"] for w in waiting],
+            connection__auth0_id__isnull=False,
+        ).select_related("connection")
+    )[:MAX_INLINE]
     created = organizations.create_organization(
-        name=org.name, display_name=org.display_name, branding=org.branding(),
-        metadata=org.metadata, portal_id=str(org.portal_id),
-        enabled_connections=[{"connection_id": link.connection.auth0_id, **link.flags()}
-                             for link in links])
+        name=org.name,
+        display_name=org.display_name,
+        branding=org.branding(),
+        metadata=org.metadata,
+        portal_id=str(org.portal_id),
+        enabled_connections=[
+            {"connection_id": link.connection.auth0_id, **link.flags()} for link in links
+        ],
+    )
     Organization.objects.filter(pk=org.pk).update(auth0_id=created["id"])
-    Organization.objects.filter(pk=org.pk, status=OrgStatus.PENDING).update(
-        status=OrgStatus.ACTIVE)
+    Organization.objects.filter(pk=org.pk, status=OrgStatus.PENDING).update(status=OrgStatus.ACTIVE)
     covered = []
     if created["created"]:  # an adopted organization may lack them: let the ops run
         inline = {link.connection_id for link in links}
@@ -61,12 +72,20 @@ def create(op: SyncOperation) -> dict[str, Any]:
 def update(op: SyncOperation) -> dict[str, Any]:
     org = _organization(op)
     if not org.auth0_id:
-        raise Auth0Error("The organization has not been created in Auth0 yet.",
-                         code="not_created", retryable=True)
+        raise Auth0Error(
+            "The organization has not been created in Auth0 yet.",
+            code="not_created",
+            retryable=True,
+        )
     organizations.update_organization(
-        org.auth0_id, name=org.name, display_name=org.display_name, branding=org.branding(),
-        metadata=org.metadata, removed_metadata_keys=list(op.payload.get("removed_keys", [])),
-        portal_id=str(org.portal_id))
+        org.auth0_id,
+        name=org.name,
+        display_name=org.display_name,
+        branding=org.branding(),
+        metadata=org.metadata,
+        removed_metadata_keys=list(op.payload.get("removed_keys", [])),
+        portal_id=str(org.portal_id),
+    )
     return {"auth0_id": org.auth0_id}
 
 
@@ -95,13 +114,21 @@ def _remove_application_urls(org: Organization) -> int:
     rows = ApplicationURL.objects.filter(organization=org).select_related("application")
     by_client: dict[str, dict[str, list[str]]] = {}
     for row in rows:
-        still_wanted = ApplicationURL.objects.filter(
-            application=row.application, kind=row.kind, url=row.url, removing=False,
-            organization__status__in=[OrgStatus.PENDING, OrgStatus.ACTIVE, OrgStatus.SUSPENDED],
-        ).exclude(organization=org).exists()
+        still_wanted = (
+            ApplicationURL.objects.filter(
+                application=row.application,
+                kind=row.kind,
+                url=row.url,
+                removing=False,
+                organization__status__in=[OrgStatus.PENDING, OrgStatus.ACTIVE, OrgStatus.SUSPENDED],
+            )
+            .exclude(organization=org)
+            .exists()
+        )
         if not still_wanted:
             by_client.setdefault(row.application.client_id, {}).setdefault(row.kind, []).append(
-                row.url)
+                row.url
+            )
     for client_id, remove in by_client.items():
         clients.change_client_urls(client_id, add={}, remove=remove)
         removed += sum(len(urls) for urls in remove.values())

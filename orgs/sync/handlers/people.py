@@ -13,29 +13,38 @@ from orgs.sync.handlers import handles
 
 def _org_auth0_id(org: Organization) -> str:
     if not org.auth0_id:
-        raise Auth0Error(f"{org} has not been created in Auth0 yet.", code="not_created",
-                         retryable=True)
+        raise Auth0Error(
+            f"{org} has not been created in Auth0 yet.", code="not_created", retryable=True
+        )
     return org.auth0_id
 
 
 @handles("invitation.send")
 def send_invitation(op: SyncOperation) -> dict[str, Any]:
-    invitation = Invitation.objects.select_related("organization", "application",
-                                                   "connection").get(pk=op.target_id)
+    invitation = Invitation.objects.select_related("organization", "application", "connection").get(
+        pk=op.target_pk
+    )
     if invitation.status != InvitationStatus.PENDING:
         return {"skipped": invitation.status}
     if invitation.uses_ticket:
         return _send_ticket_invitation(invitation)
     org_id = _org_auth0_id(invitation.organization)
     created = invitations.create_invitation(
-        org_id, portal_id=str(invitation.portal_id), email=invitation.email,
-        inviter_name=invitation.inviter_name, client_id=invitation.application.client_id,
+        org_id,
+        portal_id=str(invitation.portal_id),
+        email=invitation.email,
+        inviter_name=invitation.inviter_name,
+        client_id=invitation.application.client_id,
         connection_id=invitation.connection.auth0_id if invitation.connection else None,
         role_ids=[role.auth0_id for role in invitation.roles.all()],
-        ttl_sec=invitation.ttl_seconds, maybe_exists=_tried_before(op))
+        ttl_sec=invitation.ttl_seconds,
+        maybe_exists=_tried_before(op),
+    )
     Invitation.objects.filter(pk=invitation.pk).update(
-        auth0_id=created["id"], status=InvitationStatus.SENT,
-        expires_at=timezone.now() + timedelta(seconds=invitation.ttl_seconds))
+        auth0_id=created["id"],
+        status=InvitationStatus.SENT,
+        expires_at=timezone.now() + timedelta(seconds=invitation.ttl_seconds),
+    )
     return {"auth0_id": created["id"]}
 
 
@@ -53,24 +62,33 @@ def _send_ticket_invitation(invitation: Invitation) -> dict[str, Any]:
     org_id = _org_auth0_id(invitation.organization)
     if invitation.connection is None:
         raise Auth0Error("The invitation has no database connection.", code="no_connection")
-    user = users.create_invited_user(connection=invitation.connection.name,
-                                     email=invitation.email, portal_id=str(invitation.portal_id))
+    user = users.create_invited_user(
+        connection=invitation.connection.name,
+        email=invitation.email,
+        portal_id=str(invitation.portal_id),
+    )
     members.add_member(org_id, user["user_id"])
-    members.assign_roles(org_id, user["user_id"],
-                         [role.auth0_id for role in invitation.roles.all()])
-    ticket = users.password_change_ticket(user_id=user["user_id"], organization_id=org_id,
-                                          client_id=invitation.application.client_id,
-                                          ttl_sec=invitation.ttl_seconds)
+    members.assign_roles(
+        org_id, user["user_id"], [role.auth0_id for role in invitation.roles.all()]
+    )
+    ticket = users.password_change_ticket(
+        user_id=user["user_id"],
+        organization_id=org_id,
+        client_id=invitation.application.client_id,
+        ttl_sec=invitation.ttl_seconds,
+    )
     send_ticket_invitation(invitation, ticket)
     Invitation.objects.filter(pk=invitation.pk).update(
-        auth0_user_id=user["user_id"], status=InvitationStatus.SENT,
-        expires_at=timezone.now() + timedelta(seconds=invitation.ttl_seconds))
+        auth0_user_id=user["user_id"],
+        status=InvitationStatus.SENT,
+        expires_at=timezone.now() + timedelta(seconds=invitation.ttl_seconds),
+    )
     return {"user_id": user["user_id"]}
 
 
 @handles("invitation.revoke")
 def revoke_invitation(op: SyncOperation) -> dict[str, Any]:
-    invitation = Invitation.objects.select_related("organization").get(pk=op.target_id)
+    invitation = Invitation.objects.select_related("organization").get(pk=op.target_pk)
     if invitation.auth0_id and invitation.organization.auth0_id:
         invitations.delete_invitation(invitation.organization.auth0_id, invitation.auth0_id)
     return {"revoked": True}
@@ -78,7 +96,7 @@ def revoke_invitation(op: SyncOperation) -> dict[str, Any]:
 
 @handles("member.sync_roles")
 def sync_member_roles(op: SyncOperation) -> dict[str, Any]:
-    member = Member.objects.select_related("organization").get(pk=op.target_id)
+    member = Member.objects.select_related("organization").get(pk=op.target_pk)
     org_id = _org_auth0_id(member.organization)
     wanted = {role.auth0_id for role in member.roles.all()}
     current = members.member_role_ids(org_id, member.user_id)
@@ -89,7 +107,7 @@ def sync_member_roles(op: SyncOperation) -> dict[str, Any]:
 
 @handles("member.remove")
 def remove_member(op: SyncOperation) -> dict[str, Any]:
-    member = Member.objects.select_related("organization").filter(pk=op.target_id).first()
+    member = Member.objects.select_related("organization").filter(pk=op.target_pk).first()
     if member is None:
         return {"removed": True}
     if member.organization.auth0_id:

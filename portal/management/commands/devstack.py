@@ -19,8 +19,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--no-sandbox", action="store_true",
-                            help="Use the tenant in AUTH0_DOMAIN instead of starting the sandbox.")
+        parser.add_argument(
+            "--no-sandbox",
+            action="store_true",
+            help="Use the tenant in AUTH0_DOMAIN instead of starting the sandbox.",
+        )
 
     def handle(self, *args: Any, host: str, port: int, no_sandbox: bool, **options: Any) -> None:
         with_sandbox = not no_sandbox and env_flag("DEVSTACK_SANDBOX", True)
@@ -36,8 +39,7 @@ class Command(BaseCommand):
                 call_command("auth0_import", verbosity=0)
             stack.start_workers()
             self.stdout.write(banner(host, port, with_sandbox))
-            run(host, port, get_internal_wsgi_application(), threading=True,
-                server_cls=WSGIServer)
+            run(host, port, get_internal_wsgi_application(), threading=True, server_cls=WSGIServer)
         except KeyboardInterrupt:
             self.stdout.write("\nStopping the portal...")
         finally:
