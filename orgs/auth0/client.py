@@ -38,7 +38,9 @@ def _after_response(response: httpx.Response) -> None:
     request = response.request
     ratelimit.observe(request.method, request.url.path, response.status_code, response.headers)
     if response.status_code == 401:
-        tokens.invalidate()
+        # Only drop the token this request used: another worker may have refreshed it.
+        rejected = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        tokens.invalidate(rejected or None)
 
 
 def management_client() -> Auth0:

@@ -134,9 +134,14 @@ def invitation_revoke(*, actor: User | None, invitation: Invitation) -> Invitati
 
 @transaction.atomic
 def invitation_resend(*, actor: User | None, invitation: Invitation) -> Invitation:
-    """Revoke this invitation and send a fresh one with the same roles."""
+    """Revoke this invitation and send a fresh one with the same roles. A ticket
+    invitation's user is kept: the new invitation adopts them and mails a new ticket."""
     if invitation.status in (InvitationStatus.PENDING, InvitationStatus.SENT):
-        invitation_revoke(actor=actor, invitation=invitation)
+        if invitation.uses_ticket:
+            invitation.status = InvitationStatus.REVOKED
+            invitation.save(update_fields=["status", "updated_at"])
+        else:
+            invitation_revoke(actor=actor, invitation=invitation)
     elif invitation.status == InvitationStatus.ACCEPTED:
         raise ServiceError("This invitation was accepted already.")
     return invitation_create(

@@ -234,11 +234,6 @@ def test_it_refuses_to_revoke_twice_or_resend_an_accepted_invitation(demo: None)
         invitation_resend(actor=None, invitation=accepted)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="invitation.revoke only deletes Auth0 invitations; a "
-    "ticket invitation's user keeps the membership, roles and a live ticket",
-)
 def test_revoking_a_ticket_invitation_takes_the_invitee_out_of_the_org(
     imported_tenant: Any,
 ) -> None:

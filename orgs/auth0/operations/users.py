@@ -24,6 +24,7 @@ def create_invited_user(*, connection: str, email: str, portal_id: str) -> dict[
                     email=email,
                     password=password,
                     email_verified=False,
+                    verify_email=False,  # the ticket verifies it; no second email
                     app_metadata={PORTAL_USER_KEY: portal_id},
                 )
             )
@@ -60,6 +61,16 @@ def password_change_ticket(
             mark_email_as_verified=True,
         )
     return str(as_dict(response)["ticket"])
+
+
+def get_user(user_id: str) -> dict[str, Any] | None:
+    try:
+        with auth0_call():
+            return as_dict(management_client().users.get(user_id))
+    except Auth0Error as exc:
+        if exc.status == 404:
+            return None
+        raise
 
 
 def delete_user(user_id: str) -> None:

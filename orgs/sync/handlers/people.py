@@ -89,9 +89,25 @@ def _send_ticket_invitation(invitation: Invitation) -> dict[str, Any]:
 @handles("invitation.revoke")
 def revoke_invitation(op: SyncOperation) -> dict[str, Any]:
     invitation = Invitation.objects.select_related("organization").get(pk=op.target_pk)
+    if invitation.uses_ticket:
+        return _revoke_ticket_invitation(invitation)
     if invitation.auth0_id and invitation.organization.auth0_id:
         invitations.delete_invitation(invitation.organization.auth0_id, invitation.auth0_id)
     return {"revoked": True}
+
+
+def _revoke_ticket_invitation(invitation: Invitation) -> dict[str, Any]:
+    """The invitee exists from the start. While they have never logged in, the account
+    is only the invitation: delete it (its ticket dies with it). Once they have, the
+    invitation was accepted and revoking it no longer applies."""
+    if not invitation.auth0_user_id:
+        return {"revoked": True}
+    user = users.get_user(invitation.auth0_user_id)
+    if user is not None and (user.get("logins_count") or user.get("last_login")):
+        Invitation.objects.filter(pk=invitation.pk).update(status=InvitationStatus.ACCEPTED)
+        return {"revoked": False, "already_accepted": True}
+    users.delete_user(invitation.auth0_user_id)
+    return {"revoked": True, "deleted_user": invitation.auth0_user_id}
 
 
 @handles("member.sync_roles")
