@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -98,6 +98,27 @@ def auth0_call() -> Iterator[None]:
             # The token was refused (rotated or revoked); the next try fetches a new one.
             error.retryable = True
         raise error from exc
+
+
+def found_or_none(call: Callable[[], Any]) -> dict[str, Any] | None:
+    """Run a read; a 404 means "not there" (None), anything else is an error."""
+    try:
+        with auth0_call():
+            return as_dict(call())
+    except Auth0Error as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def gone_is_done(call: Callable[[], Any]) -> None:
+    """Run a delete; already gone (404) counts as done, so retries are harmless."""
+    try:
+        with auth0_call():
+            call()
+    except Auth0Error as exc:
+        if exc.status != 404:
+            raise
 
 
 def as_dict(model: Any) -> dict[str, Any]:

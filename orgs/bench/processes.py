@@ -51,8 +51,9 @@ def start_sandbox(
 
 
 def start_workers(
-    count: int, concurrency: int, env: Mapping[str, str]
+    count: int, concurrency: int, env: Mapping[str, str], *, name: str = "bench"
 ) -> list[subprocess.Popen[bytes]]:
+    """`count` worker processes with `concurrency` threads each, on both queues."""
     workers = []
     for index in range(count):
         command = [
@@ -74,7 +75,7 @@ def start_workers(
             "--without-mingle",
             "--without-heartbeat",
             "-n",
-            f"bench{index}@%h",
+            f"{name}{index}@%h",
         ]
         workers.append(subprocess.Popen(command, env={**os.environ, **env}))  # noqa: S603
     return workers

@@ -197,19 +197,7 @@ def connection_enable_application(
     )
     if not created:
         raise ServiceError(f"{connection} is already enabled for {application}.")
-    record_operation(
-        kind="connection_application.sync",
-        target=link,
-        organization=connection.organization,
-        payload={"connection_id": connection.pk, "application_id": application.pk},
-        depends_on=open_operation_for(connection, "connection.create"),
-    )
-    audit(
-        actor=actor,
-        action="connection.enable_application",
-        organization=connection.organization,
-        target=f"{connection} / {application}",
-    )
+    _record_application_sync(actor, link, "connection.enable_application")
     return link
 
 
@@ -224,7 +212,12 @@ def connection_disable_application(
         raise ServiceError(f"{connection} is not enabled for {application}.")
     link_id = link.pk
     link.delete()
-    link.pk = link_id
+    link.pk = link_id  # the operation targets the row that was
+    _record_application_sync(actor, link, "connection.disable_application")
+
+
+def _record_application_sync(actor: User | None, link: ConnectionApplication, action: str) -> None:
+    connection, application = link.connection, link.application
     record_operation(
         kind="connection_application.sync",
         target=link,
@@ -234,7 +227,7 @@ def connection_disable_application(
     )
     audit(
         actor=actor,
-        action="connection.disable_application",
+        action=action,
         organization=connection.organization,
         target=f"{connection} / {application}",
     )

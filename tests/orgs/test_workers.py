@@ -9,8 +9,6 @@ their absence fails the test; locally it is skipped without them.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,10 +17,10 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from orgs.bench.processes import start_workers, stop
 from orgs.models import Application, OpState, SyncOperation
 from orgs.models.applications import UrlKind
 from orgs.services.applications import application_url_add
-from portal.celery import WORKER_QUEUES
 from portal.celery import app as celery_app
 from tests.conftest import require_service
 from tests.factories import OrganizationFactory
@@ -59,41 +57,11 @@ def workers(tenant: Any, redis_url: str, settings: Any, tmp_path: Path) -> Itera
         "PORTAL_VAR_DIR": str(tmp_path),
         "LOG_LEVEL": "WARNING",
     }
-    processes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "-Q",
-                WORKER_QUEUES,
-                "--pool",
-                "threads",
-                "--concurrency",
-                str(THREADS),
-                "--loglevel",
-                "WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-n",
-                f"t{i}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        for i in range(WORKERS)
-    ]
+    processes = start_workers(WORKERS, THREADS, env, name="test")
     try:
         yield redis_url
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
+        stop(processes)
 
 
 def _send(op_ids: list[int], broker_url: str) -> None:

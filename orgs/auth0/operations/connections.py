@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from orgs.auth0.client import as_dict, auth0_call, management_client
+from orgs.auth0.client import (
+    as_dict,
+    auth0_call,
+    found_or_none,
+    gone_is_done,
+    management_client,
+)
 from orgs.auth0.errors import Auth0Error
 from orgs.auth0.locks import resource_lock
 from orgs.auth0.operations.organizations import PORTAL_ID_KEY
@@ -56,13 +62,7 @@ def find_connection(name: str) -> dict[str, Any] | None:
 
 
 def get_connection(connection_id: str) -> dict[str, Any] | None:
-    try:
-        with auth0_call():
-            return as_dict(management_client().connections.get(connection_id))
-    except Auth0Error as exc:
-        if exc.status == 404:
-            return None
-        raise
+    return found_or_none(lambda: management_client().connections.get(connection_id))
 
 
 def update_connection(
@@ -106,12 +106,7 @@ def update_connection(
 
 def delete_connection(connection_id: str) -> None:
     """Delete it (Auth0 deletes its users too); already gone counts as done."""
-    try:
-        with auth0_call():
-            management_client().connections.delete(connection_id)
-    except Auth0Error as exc:
-        if exc.status != 404:
-            raise
+    gone_is_done(lambda: management_client().connections.delete(connection_id))
 
 
 def set_connection_clients(connection_id: str, changes: dict[str, bool]) -> None:

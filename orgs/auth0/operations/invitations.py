@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from orgs.auth0.client import as_dict, auth0_call, management_client
-from orgs.auth0.errors import Auth0Error
+from orgs.auth0.client import (
+    as_dict,
+    auth0_call,
+    gone_is_done,
+    management_client,
+)
 
 PORTAL_INVITATION_KEY = "portal_invitation_id"
 
@@ -55,12 +59,9 @@ def create_invitation(
 
 
 def delete_invitation(org_id: str, invitation_id: str) -> None:
-    try:
-        with auth0_call():
-            management_client().organizations.invitations.delete(org_id, invitation_id)
-    except Auth0Error as exc:
-        if exc.status != 404:
-            raise
+    gone_is_done(
+        lambda: management_client().organizations.invitations.delete(org_id, invitation_id)
+    )
 
 
 def list_invitations(org_id: str) -> list[dict[str, Any]]:

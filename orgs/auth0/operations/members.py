@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from orgs.auth0.client import as_dict, auth0_call, management_client
-from orgs.auth0.errors import Auth0Error
+from orgs.auth0.client import (
+    as_dict,
+    auth0_call,
+    gone_is_done,
+    management_client,
+)
 
 
 def add_member(org_id: str, user_id: str) -> None:
@@ -14,12 +18,9 @@ def add_member(org_id: str, user_id: str) -> None:
 
 
 def remove_member(org_id: str, user_id: str) -> None:
-    try:
-        with auth0_call():
-            management_client().organizations.members.delete(org_id, members=[user_id])
-    except Auth0Error as exc:
-        if exc.status != 404:
-            raise
+    gone_is_done(
+        lambda: management_client().organizations.members.delete(org_id, members=[user_id])
+    )
 
 
 def assign_roles(org_id: str, user_id: str, role_ids: list[str]) -> None:

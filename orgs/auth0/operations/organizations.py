@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from orgs.auth0.client import as_dict, auth0_call, management_client
+from orgs.auth0.client import (
+    as_dict,
+    auth0_call,
+    found_or_none,
+    gone_is_done,
+    management_client,
+)
 from orgs.auth0.errors import Auth0Error
 from orgs.auth0.locks import resource_lock
 
@@ -55,23 +61,11 @@ def create_organization(
 
 
 def find_organization(name: str) -> dict[str, Any] | None:
-    try:
-        with auth0_call():
-            return as_dict(management_client().organizations.get_by_name(name))
-    except Auth0Error as exc:
-        if exc.status == 404:
-            return None
-        raise
+    return found_or_none(lambda: management_client().organizations.get_by_name(name))
 
 
 def get_organization(auth0_id: str) -> dict[str, Any] | None:
-    try:
-        with auth0_call():
-            return as_dict(management_client().organizations.get(auth0_id))
-    except Auth0Error as exc:
-        if exc.status == 404:
-            return None
-        raise
+    return found_or_none(lambda: management_client().organizations.get(auth0_id))
 
 
 def update_organization(
@@ -121,12 +115,7 @@ def update_organization(
 
 def delete_organization(auth0_id: str) -> None:
     """Delete it; already gone counts as done."""
-    try:
-        with auth0_call():
-            management_client().organizations.delete(auth0_id)
-    except Auth0Error as exc:
-        if exc.status != 404:
-            raise
+    gone_is_done(lambda: management_client().organizations.delete(auth0_id))
 
 
 def enable_connection(org_id: str, connection_id: str, flags: dict[str, bool]) -> dict[str, Any]:
@@ -145,12 +134,9 @@ def enable_connection(org_id: str, connection_id: str, flags: dict[str, bool]) -
 
 
 def disable_connection(org_id: str, connection_id: str) -> None:
-    try:
-        with auth0_call():
-            management_client().organizations.enabled_connections.delete(org_id, connection_id)
-    except Auth0Error as exc:
-        if exc.status != 404:
-            raise
+    gone_is_done(
+        lambda: management_client().organizations.enabled_connections.delete(org_id, connection_id)
+    )
 
 
 def list_enabled_connections(org_id: str) -> list[dict[str, Any]]:

@@ -6,7 +6,13 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from orgs.auth0.client import as_dict, auth0_call, management_client
+from orgs.auth0.client import (
+    as_dict,
+    auth0_call,
+    found_or_none,
+    gone_is_done,
+    management_client,
+)
 from orgs.auth0.errors import Auth0Error
 
 PORTAL_USER_KEY = "portal_invitation_id"
@@ -64,22 +70,11 @@ def password_change_ticket(
 
 
 def get_user(user_id: str) -> dict[str, Any] | None:
-    try:
-        with auth0_call():
-            return as_dict(management_client().users.get(user_id))
-    except Auth0Error as exc:
-        if exc.status == 404:
-            return None
-        raise
+    return found_or_none(lambda: management_client().users.get(user_id))
 
 
 def delete_user(user_id: str) -> None:
-    try:
-        with auth0_call():
-            management_client().users.delete(user_id)
-    except Auth0Error as exc:
-        if exc.status != 404:
-            raise
+    gone_is_done(lambda: management_client().users.delete(user_id))
 
 
 def list_roles() -> list[dict[str, Any]]:

@@ -38,6 +38,16 @@ def handler_for(kind: str) -> Handler:
     return run
 
 
+def require_auth0_id(obj: Any) -> str:
+    """The Auth0 id of a row this operation needs; not there yet is worth waiting for."""
+    auth0_id: str | None = obj.auth0_id
+    if not auth0_id:
+        raise Auth0Error(
+            f"{obj} has not been created in Auth0 yet.", code="not_created", retryable=True
+        )
+    return auth0_id
+
+
 def target_key(op: SyncOperation) -> str:
     scope = f":{op.organization_id}" if op.target_type == "application" else ""
     return f"{op.target_type}:{op.target_id}{scope}"

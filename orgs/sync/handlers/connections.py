@@ -4,7 +4,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from orgs.auth0.errors import Auth0Error
 from orgs.auth0.operations import connections, organizations
 from orgs.models import (
     Application,
@@ -15,15 +14,7 @@ from orgs.models import (
     OrgStatus,
     SyncOperation,
 )
-from orgs.sync.handlers import handles
-
-
-def _needs_auth0_id(obj: Organization | Connection) -> str:
-    if not obj.auth0_id:
-        raise Auth0Error(
-            f"{obj} has not been created in Auth0 yet.", code="not_created", retryable=True
-        )
-    return obj.auth0_id
+from orgs.sync.handlers import handles, require_auth0_id
 
 
 @handles("organization_connection.sync")
@@ -36,7 +27,7 @@ def sync_organization_connection(op: SyncOperation) -> dict[str, Any]:
     never_created = org.auth0_id is None or connection.auth0_id is None
     if never_created and (link is None or org.status != OrgStatus.ACTIVE):
         return {"enabled": False}  # never reached Auth0: nothing to undo
-    org_id, connection_id = _needs_auth0_id(org), _needs_auth0_id(connection)
+    org_id, connection_id = require_auth0_id(org), require_auth0_id(connection)
     if link is not None and org.status == OrgStatus.ACTIVE:
         organizations.enable_connection(org_id, connection_id, link.flags())
         return {"enabled": True, **link.flags()}
@@ -65,7 +56,7 @@ def create_connection(op: SyncOperation) -> dict[str, Any]:
 def update_connection(op: SyncOperation) -> dict[str, Any]:
     connection = Connection.objects.get(pk=op.target_pk)
     connections.update_connection(
-        _needs_auth0_id(connection),
+        require_auth0_id(connection),
         display_name=connection.display_name,
         options=_options(connection),
         removed_option_keys=list(op.payload.get("removed_keys", [])),
@@ -89,7 +80,9 @@ def sync_connection_application(op: SyncOperation) -> dict[str, Any]:
     wanted = ConnectionApplication.objects.filter(
         connection=connection, application=application
     ).exists()
-    connections.set_connection_clients(_needs_auth0_id(connection), {application.client_id: wanted})
+    connections.set_connection_clients(
+        require_auth0_id(connection), {application.client_id: wanted}
+    )
     return {"enabled": wanted}
 
 

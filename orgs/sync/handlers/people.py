@@ -7,16 +7,8 @@ from django.utils import timezone
 
 from orgs.auth0.errors import Auth0Error
 from orgs.auth0.operations import invitations, members, users
-from orgs.models import Invitation, InvitationStatus, Member, Organization, SyncOperation
-from orgs.sync.handlers import handles
-
-
-def _org_auth0_id(org: Organization) -> str:
-    if not org.auth0_id:
-        raise Auth0Error(
-            f"{org} has not been created in Auth0 yet.", code="not_created", retryable=True
-        )
-    return org.auth0_id
+from orgs.models import Invitation, InvitationStatus, Member, SyncOperation
+from orgs.sync.handlers import handles, require_auth0_id
 
 
 @handles("invitation.send")
@@ -28,7 +20,7 @@ def send_invitation(op: SyncOperation) -> dict[str, Any]:
         return {"skipped": invitation.status}
     if invitation.uses_ticket:
         return _send_ticket_invitation(invitation)
-    org_id = _org_auth0_id(invitation.organization)
+    org_id = require_auth0_id(invitation.organization)
     created = invitations.create_invitation(
         org_id,
         portal_id=str(invitation.portal_id),
@@ -59,7 +51,7 @@ def _send_ticket_invitation(invitation: Invitation) -> dict[str, Any]:
     roles, and gets a password-change ticket instead of an Auth0 invitation."""
     from orgs.emails import send_ticket_invitation
 
-    org_id = _org_auth0_id(invitation.organization)
+    org_id = require_auth0_id(invitation.organization)
     if invitation.connection is None:
         raise Auth0Error("The invitation has no database connection.", code="no_connection")
     user = users.create_invited_user(
@@ -113,7 +105,7 @@ def _revoke_ticket_invitation(invitation: Invitation) -> dict[str, Any]:
 @handles("member.sync_roles")
 def sync_member_roles(op: SyncOperation) -> dict[str, Any]:
     member = Member.objects.select_related("organization").get(pk=op.target_pk)
-    org_id = _org_auth0_id(member.organization)
+    org_id = require_auth0_id(member.organization)
     wanted = {role.auth0_id for role in member.roles.all()}
     current = members.member_role_ids(org_id, member.user_id)
     members.assign_roles(org_id, member.user_id, sorted(wanted - current))
