@@ -34,7 +34,7 @@ from portal.coordination import coordination_store
 APPLICATION = "sandbox-demo-app"
 FAULT_RULES: list[dict[str, Any]] = [
     {"action": "status", "status": 503, "method": "*", "path": r"^/api/v2/", "probability": 0.02},
-    {"action": "status", "status": 429, "method": "*", "path": r"^/api/v2/", "probability": 0.01},
+    {"action": "status", "status": 429, "method": "*", "path": r"^/api/v2/", "probability": 0.005},
     {
         "action": "apply_then_fail",
         "status": 500,
@@ -180,6 +180,8 @@ def _report(
         "seconds": round(seconds, 2),
         "efficiency": round(ideal / seconds, 3) if seconds else 0.0,
         "http_429": throttled,
+        "throttled_by_buckets": stats.get("throttled", 0),
+        "faults_injected": stats.get("faults_fired", 0),
         "failed": SyncOperation.objects.filter(state=OpState.FAILED).count(),
         "duplicates": _duplicates(state),
         "lost_updates": _lost_updates(config.orgs, state),

@@ -29,6 +29,20 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 120) 
     raise AssertionError(f"{url} did not answer within {timeout}s")
 
 
+def _a_change_made_elsewhere_reaches_the_sandbox(env: dict[str, str], sandbox_port: int) -> None:
+    """Another process (this command) can only leave the operation in the database; the
+    dev stack's in-process beat must find it and its in-process worker push it."""
+    command = [str(ROOT / ".venv" / "bin" / "python"), "manage.py", "orgs", "create", "initech"]
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        state = httpx.get(f"http://127.0.0.1:{sandbox_port}/__sandbox__/state", timeout=5).json()
+        if any(org["name"] == "initech" for org in state["organizations"].values()):
+            return
+        time.sleep(0.5)
+    raise AssertionError("the dev stack's worker never pushed the new organization")
+
+
 def test_make_run_serves_the_portal_and_stops_cleanly(tmp_path: Path) -> None:
     web_port, sandbox_port = free_port(), free_port()
     env = {
@@ -40,6 +54,7 @@ def test_make_run_serves_the_portal_and_stops_cleanly(tmp_path: Path) -> None:
         "AUTH0_DOMAIN": f"http://127.0.0.1:{sandbox_port}",
         "PORTAL_BASE_URL": f"http://127.0.0.1:{web_port}",
         "PORTAL_ENV": "development",
+        "SYNC_SWEEP_SECONDS": "1",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     process = subprocess.Popen(
@@ -64,6 +79,7 @@ def test_make_run_serves_the_portal_and_stops_cleanly(tmp_path: Path) -> None:
         )
         login = httpx.get(f"http://127.0.0.1:{web_port}/login/", timeout=5)
         assert login.status_code == 200 and b"Staff sign-in" in login.content
+        _a_change_made_elsewhere_reaches_the_sandbox(env, sandbox_port)
     finally:
         os.killpg(process.pid, signal.SIGINT)
         output = process.communicate(timeout=60)[0].decode()
