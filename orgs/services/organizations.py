@@ -21,12 +21,14 @@ from django.db import transaction
 from orgs.models import (
     Application,
     MembershipModel,
+    OpState,
     Organization,
     OrganizationConnection,
     OrgStatus,
 )
 from orgs.services.audit import audit
 from orgs.services.errors import ServiceError
+from orgs.services.sync_ops import cancel_operation_tree
 from orgs.sync.outbox import open_operation_for, record_operation
 from portal.models import User
 
@@ -160,12 +162,13 @@ def organization_delete(
         raise ServiceError("The staff organization cannot be deleted from the portal.")
     org.status = OrgStatus.DELETING
     org.save(update_fields=["status", "updated_at"])
-    record_operation(
-        kind="organization.delete",
-        target=org,
-        organization=org,
-        depends_on=open_operation_for(org, "organization.create"),
-    )
+    create = open_operation_for(org, "organization.create")
+    if create is not None and create.state == OpState.FAILED:
+        # It will never succeed, so nothing may wait on it: what it would have set up
+        # is cancelled, and the delete cleans up whatever did reach Auth0.
+        cancel_operation_tree(create)
+        create = None
+    record_operation(kind="organization.delete", target=org, organization=org, depends_on=create)
     audit(actor=actor, action="organization.delete", organization=org, target=org.name)
     return org
 

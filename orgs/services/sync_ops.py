@@ -39,7 +39,7 @@ def sync_operation_cancel(*, actor: User | None, operation: SyncOperation) -> Sy
     op = SyncOperation.objects.select_for_update().get(pk=operation.pk)
     if op.state not in (OpState.QUEUED, OpState.FAILED):
         raise ServiceError(f"A {op.state} operation cannot be cancelled.")
-    cancelled = _cancel_tree(op)
+    cancelled = cancel_operation_tree(op)
     audit(
         actor=actor,
         action="sync_operation.cancel",
@@ -50,12 +50,13 @@ def sync_operation_cancel(*, actor: User | None, operation: SyncOperation) -> Sy
     return op
 
 
-def _cancel_tree(op: SyncOperation) -> list[int]:
+def cancel_operation_tree(op: SyncOperation) -> list[int]:
+    """Cancel an operation and everything waiting on it (call inside a transaction)."""
     now = timezone.now()
     op.state, op.finished_at = OpState.CANCELLED, now
     op.save(update_fields=["state", "finished_at", "updated_at"])
     targets.mark(op, SyncState.FAILED, f"Cancelled by an operator: {op.kind}")
     cancelled = [op.pk]
     for child in op.dependents.filter(state=OpState.QUEUED):
-        cancelled += _cancel_tree(child)
+        cancelled += cancel_operation_tree(child)
     return cancelled

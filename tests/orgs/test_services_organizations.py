@@ -338,3 +338,40 @@ def test_it_refuses_to_change_an_organization_being_deleted(demo: None) -> None:
         organization_update(actor=None, organization=_acme(), display_name="Zombie")
     with refused("is being deleted"):
         organization_delete(actor=None, organization=_acme(), confirm_name="acme")
+
+
+def test_deleting_an_organization_whose_create_failed_cleans_up_instead_of_waiting(
+    imported_tenant: Any,
+) -> None:
+    from orgs.models import OpState, SyncOperation
+    from tests.orgs.engine import drain
+
+    imported_tenant.add_fault(
+        action="status", status=400, method="POST", path=r"^/api/v2/organizations$", times=1
+    )
+    org = organization_create(
+        actor=None,
+        name="initech",
+        display_name="Initech",
+        first_admin_email="boss@initech.test",
+        application=demo_app(),
+    )
+    callback = "https://initech.example.com/callback"
+    application_url_add(
+        actor=None, organization=org, application=demo_app(), kind=UrlKind.CALLBACK, url=callback
+    )
+    drain()
+    org.refresh_from_db()
+    assert org.sync_state == "failed" and org.auth0_id is None
+    assert callback in imported_tenant.state()["clients"]["sandbox-demo-app"]["callbacks"]
+
+    organization_delete(actor=None, organization=org, confirm_name="initech")
+    drain()
+
+    state = imported_tenant.state()
+    org.refresh_from_db()
+    assert org.status == OrgStatus.DELETED
+    assert callback not in state["clients"]["sandbox-demo-app"]["callbacks"]
+    assert remote_org(state, "initech") is None
+    waiting = SyncOperation.objects.filter(kind="invitation.send").get()
+    assert waiting.state == OpState.CANCELLED

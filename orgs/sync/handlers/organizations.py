@@ -95,8 +95,9 @@ def delete(op: SyncOperation) -> dict[str, Any]:
     Each step tolerates having been done already, so a retry resumes where it stopped."""
     org = _organization(op)
     removed_urls = _remove_application_urls(org)
-    if org.auth0_id:
-        organizations.delete_organization(org.auth0_id)
+    auth0_id = org.auth0_id or _created_but_unrecorded(org)
+    if auth0_id:
+        organizations.delete_organization(auth0_id)
     deleted_connections = []
     for connection in org.owned_connections.filter(deleted_at=None):
         if connection.auth0_id:
@@ -107,6 +108,15 @@ def delete(op: SyncOperation) -> dict[str, Any]:
     OrganizationConnection.objects.filter(organization=org).delete()
     Organization.objects.filter(pk=org.pk).update(status=OrgStatus.DELETED)
     return {"removed_urls": removed_urls, "deleted_connections": deleted_connections}
+
+
+def _created_but_unrecorded(org: Organization) -> str | None:
+    """A create that gave up after a lost response may still have created it: ours only
+    if it carries our portal id."""
+    found = organizations.find_organization(org.name)
+    if found and (found.get("metadata") or {}).get("portal_id") == str(org.portal_id):
+        return str(found["id"])
+    return None
 
 
 def _remove_application_urls(org: Organization) -> int:
