@@ -50,8 +50,8 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy portal orgs idp_selfservice sandbox
 
+# The benchmark prepares a database and a Redis db of its own (see bench_provisioning).
 bench: $(DEV_STAMP)
-	$(PY) manage.py migrate --noinput
 	$(PY) manage.py bench_provisioning $(BENCH_ARGS) --json
 	$(PY) manage.py bench_provisioning $(BENCH_ARGS) --faults --json
 

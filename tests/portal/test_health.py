@@ -47,3 +47,12 @@ def test_unknown_pages_get_the_friendly_404(client: Client, settings: Any) -> No
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert b"We couldn't find that page" in response.content
+
+
+def test_the_500_page_is_friendly_and_needs_no_context(rf: Any) -> None:
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/anything"))
+    assert response.status_code == 500
+    assert b"Something went wrong on our side" in response.content
+    assert b"Nothing you changed was lost" in response.content
