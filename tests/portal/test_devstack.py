@@ -30,8 +30,8 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 120) 
 
 
 def _a_change_made_elsewhere_reaches_the_sandbox(env: dict[str, str], sandbox_port: int) -> None:
-    """Another process (this command) can only leave the operation in the database; the
-    dev stack's in-process beat must find it and its in-process worker push it."""
+    """Another process (this command) leaves the operation in the database (and, with
+    Redis, enqueues it); the dev stack's beat and worker must get it to the sandbox."""
     command = [str(ROOT / ".venv" / "bin" / "python"), "manage.py", "orgs", "create", "initech"]
     subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
     deadline = time.monotonic() + 60
@@ -43,13 +43,19 @@ def _a_change_made_elsewhere_reaches_the_sandbox(env: dict[str, str], sandbox_po
     raise AssertionError("the dev stack's worker never pushed the new organization")
 
 
-def test_make_run_serves_the_portal_and_stops_cleanly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("coordination_mode", ["embedded", "redis"])
+def test_make_run_serves_the_portal_and_stops_cleanly(
+    tmp_path: Path, coordination_mode: str, request: pytest.FixtureRequest
+) -> None:
+    """Embedded: worker and beat are threads of the dev process. With REDIS_URL they are
+    `celery` processes of their own, as in production."""
+    redis_url = request.getfixturevalue("redis_url") if coordination_mode == "redis" else ""
     web_port, sandbox_port = free_port(), free_port()
     env = {
         **os.environ,
         "PORTAL_VAR_DIR": str(tmp_path),
         "DATABASE_URL": "",
-        "REDIS_URL": "",
+        "REDIS_URL": redis_url,
         "CELERY_BROKER_URL": "",
         "AUTH0_DOMAIN": f"http://127.0.0.1:{sandbox_port}",
         "PORTAL_BASE_URL": f"http://127.0.0.1:{web_port}",
@@ -69,7 +75,7 @@ def test_make_run_serves_the_portal_and_stops_cleanly(tmp_path: Path) -> None:
         health = _wait_for(f"http://127.0.0.1:{web_port}/healthz", process)
         assert health.status_code == 200 and health.json() == {"status": "ok"}
         ready = httpx.get(f"http://127.0.0.1:{web_port}/readyz", timeout=5).json()
-        assert ready["checks"]["coordination"]["backend"] == "embedded"
+        assert ready["checks"]["coordination"]["backend"] == coordination_mode
         assert ready["checks"]["database"]["vendor"] == "sqlite"
         assert (
             httpx.get(
