@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 300.0
+# A task's ETA timer may fire a little before the row's next_attempt_at (two clocks);
+# refusing it would leave the operation to the sweeper, seconds later.
+CLAIM_EARLY = timedelta(milliseconds=500)
 
 
 def worker_token() -> str:
@@ -66,7 +69,7 @@ def claim(op_id: int, token: str) -> bool:
     now = timezone.now()
     lease = now + timedelta(seconds=settings.SYNC_LEASE_SECONDS)
     claimed = SyncOperation.objects.filter(
-        pk=op_id, state=OpState.QUEUED, next_attempt_at__lte=now
+        pk=op_id, state=OpState.QUEUED, next_attempt_at__lte=now + CLAIM_EARLY
     ).update(
         state=OpState.RUNNING,
         attempts=F("attempts") + 1,

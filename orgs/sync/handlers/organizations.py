@@ -34,6 +34,8 @@ def create(op: SyncOperation) -> dict[str, Any]:
     org = _organization(op)
     if org.auth0_id:
         return update(op)
+    if not org.is_live:
+        return {"skipped": "deleted before it was created"}  # the delete finds nothing
     # The waiting link operations are read before the links: any change recorded after
     # this read has its own later operation, which will still run.
     waiting = list(
