@@ -30,5 +30,5 @@ def bump_counter(redis_url: str, times: int, barrier: Any, locked: bool) -> None
 def _read_modify_write(store: Any) -> None:
     value = int(store.get(COUNTER) or 0)
     # Stands in for the Auth0 round trip between reading a list field and writing it back.
-    time.sleep(0.0005)
+    time.sleep(0.002)  # long enough that unlocked writers overlap even on a busy machine
     store.set(COUNTER, value + 1)

@@ -249,5 +249,9 @@ def test_concurrent_workers_together_stay_within_burst_plus_rate() -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    # One second at 50/s after a burst of 5: at most 55, and not much less.
-    assert 45 <= len(granted_at) <= 56
+    # Never more than the burst plus the refill over the time the grants spanned (a little
+    # slack for the gap between a grant and its timestamp); under a loaded machine the
+    # window may stretch, so the bound follows the observed span, not the nominal second.
+    span = granted_at[-1] - granted_at[0]
+    assert len(granted_at) <= 5 + 50 * span + 3
+    assert len(granted_at) >= 30
