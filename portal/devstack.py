@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -36,26 +37,11 @@ class DevStack:
     # --- sandbox -------------------------------------------------------------------------
     def start_sandbox(self) -> None:
         parts = urlsplit(settings.AUTH0_DOMAIN)
-        port = str(parts.port or 8001)
-        state_file = Path(settings.VAR_DIR) / "sandbox-state.json"
-        command = [
-            sys.executable,
-            "-m",
-            "sandbox",
-            "serve",
-            "--host",
-            parts.hostname or "127.0.0.1",
-            "--port",
-            port,
-            "--seed",
-            "demo",
-            "--state",
-            str(state_file),
-            "--m2m-client-id",
-            settings.AUTH0_MGMT_CLIENT_ID,
-            "--m2m-client-secret",
-            settings.AUTH0_MGMT_CLIENT_SECRET,
-        ]
+        command = sandbox_command(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or 8001,
+            state_file=Path(settings.VAR_DIR) / "sandbox-state.json",
+        )
         self.processes.append(subprocess.Popen(command))  # noqa: S603 (our own interpreter)
         wait_until_up(f"{settings.AUTH0_DOMAIN.rstrip('/')}/.well-known/openid-configuration")
 
@@ -115,6 +101,34 @@ class DevStack:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def sandbox_command(
+    *,
+    host: str = "127.0.0.1",
+    port: int,
+    state_file: Path | None = None,
+    rate: float | None = None,
+    burst: int | None = None,
+) -> list[str]:
+    """`python -m sandbox serve` with the demo seed and the portal's M2M credentials."""
+    command = [sys.executable, "-m", "sandbox", "serve", "--host", host, "--port", str(port)]
+    command += ["--seed", "demo", "--m2m-client-id", settings.AUTH0_MGMT_CLIENT_ID]
+    command += ["--m2m-client-secret", settings.AUTH0_MGMT_CLIENT_SECRET]
+    if state_file is not None:
+        command += ["--state", str(state_file)]
+    if rate is not None:
+        command += ["--rate", str(rate)]
+    if burst is not None:
+        command += ["--burst", str(burst)]
+    return command
+
+
+def free_port() -> int:
+    """A TCP port on the loopback that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def wait_until_up(url: str, timeout: float = 30.0) -> None:

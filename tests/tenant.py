@@ -4,7 +4,6 @@ so the gateway, login and worker subprocesses all reach it the same way."""
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -12,19 +11,16 @@ from typing import Any
 import httpx
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from portal.devstack import free_port
 from sandbox import SandboxApp, create_app
+
+__all__ = ["FAST_LIMITS", "SandboxServer", "free_port", "start_sandbox"]
 
 FAST_LIMITS = (
     "global=1000:1000,organization_writes=1000:1000,"
     "organization_connection_writes=1000:1000,invitations=1000:1000,"
     "member_roles=1000:1000"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -21,6 +21,7 @@ than a few per cent of throughput.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -269,9 +270,22 @@ def _text(value: bytes | str) -> str:
 
 
 def limiter() -> RateLimiter:
-    """The limiter for the configured tenant plan (`AUTH0_RATE_PLAN`, `AUTH0_RATE_OVERRIDES`)."""
-    limits = buckets_for_plan(settings.AUTH0_RATE_PLAN, settings.AUTH0_RATE_OVERRIDES)
-    return RateLimiter(coordination_store(), limits)
+    """The limiter for the configured tenant plan (`AUTH0_RATE_PLAN`, `AUTH0_RATE_OVERRIDES`).
+
+    Every Management API call asks for it twice (before and after), so it is built once
+    per store and plan; settings changed at run time (tests, the bench) get a new one."""
+    store = coordination_store()
+    key = (id(store), settings.AUTH0_RATE_PLAN, settings.AUTH0_RATE_OVERRIDES)
+    with _limiters_lock:
+        found = _limiters.get(key)
+        if found is None or found.store is not store:
+            limits = buckets_for_plan(settings.AUTH0_RATE_PLAN, settings.AUTH0_RATE_OVERRIDES)
+            found = _limiters[key] = RateLimiter(store, limits)
+        return found
+
+
+_limiters: dict[tuple[int, str, str], RateLimiter] = {}
+_limiters_lock = threading.Lock()
 
 
 def acquire(method: str, path: str, *, max_wait: float) -> float:

@@ -73,13 +73,7 @@ class BenchConfig:
 def run(config: BenchConfig, worker_env: dict[str, str]) -> dict[str, Any]:
     port = processes.free_port()
     sandbox_url = f"http://127.0.0.1:{port}"
-    sandbox = processes.start_sandbox(
-        port=port,
-        rate=config.rate,
-        burst=config.burst,
-        m2m_client_id=settings.AUTH0_MGMT_CLIENT_ID,
-        m2m_client_secret=settings.AUTH0_MGMT_CLIENT_SECRET,
-    )
+    sandbox = processes.start_sandbox(port=port, rate=config.rate, burst=config.burst)
     overrides = f"global={config.burst or 50}:{config.rate or 16}" if config.rate else ""
     settings.AUTH0_DOMAIN, settings.AUTH0_RATE_OVERRIDES = sandbox_url, overrides
     forget_clients()

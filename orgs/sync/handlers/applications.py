@@ -30,7 +30,7 @@ def sync_application_urls(op: SyncOperation) -> dict[str, Any]:
         return {"already_in_sync": True}
     remove: dict[str, list[str]] = defaultdict(list)
     for row in leaving:
-        if not _wanted_elsewhere(row):
+        if not wanted_elsewhere(row):
             remove[row.kind].append(row.url)
     result = clients.change_client_urls(
         application.client_id, add=_by_kind(pending), remove=dict(remove)
@@ -53,7 +53,8 @@ def _by_kind(rows: list[ApplicationURL] | QuerySet[ApplicationURL]) -> dict[str,
     return dict(grouped)
 
 
-def _wanted_elsewhere(row: ApplicationURL) -> bool:
+def wanted_elsewhere(row: ApplicationURL) -> bool:
+    """Whether a live organization other than this row's own still wants this URL."""
     return (
         ApplicationURL.objects.filter(
             application=row.application,

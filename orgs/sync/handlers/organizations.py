@@ -15,6 +15,7 @@ from orgs.models import (
     SyncOperation,
 )
 from orgs.sync.handlers import handles
+from orgs.sync.handlers.applications import wanted_elsewhere
 from orgs.sync.runner_support import cover_operations
 
 MAX_INLINE = 10  # Auth0 accepts at most 10 enabled connections on create
@@ -126,18 +127,7 @@ def _remove_application_urls(org: Organization) -> int:
     rows = ApplicationURL.objects.filter(organization=org).select_related("application")
     by_client: dict[str, dict[str, list[str]]] = {}
     for row in rows:
-        still_wanted = (
-            ApplicationURL.objects.filter(
-                application=row.application,
-                kind=row.kind,
-                url=row.url,
-                removing=False,
-                organization__status__in=[OrgStatus.PENDING, OrgStatus.ACTIVE, OrgStatus.SUSPENDED],
-            )
-            .exclude(organization=org)
-            .exists()
-        )
-        if not still_wanted:
+        if not wanted_elsewhere(row):  # the organization itself is no longer live
             by_client.setdefault(row.application.client_id, {}).setdefault(row.kind, []).append(
                 row.url
             )
