@@ -1,4 +1,9 @@
-"""Secret connection options (client secrets) are stored encrypted, never in plain text.
+"""Connection options are stored encrypted unless they are known to be public.
+
+Which options hold secrets is decided by an allow-list: the options of each strategy that
+may be kept in plain text (endpoints, public certificates, domains, client ids, flags).
+Anything else, `client_secret` and every option we do not know, is encrypted: a new or
+misspelled secret option then costs a decryption, never a leak.
 
 The key is derived from SECRET_KEY unless FIELD_ENCRYPTION_KEY is set; rotating either
 makes stored secrets unreadable, so rotate by re-entering them.
@@ -14,7 +19,61 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 
-SECRET_OPTION_KEYS = frozenset({"client_secret", "password", "signing_key"})
+from orgs.models.connections import Strategy
+
+# Public in every strategy that has them.
+_COMMON_PLAIN = frozenset({"domain_aliases"})
+# The options of ../shared/auth0/NOTES.md "Important options by strategy", minus secrets.
+PLAIN_OPTION_KEYS: dict[str, frozenset[str]] = {
+    Strategy.DATABASE: frozenset(
+        {
+            "disable_signup",
+            "requires_username",
+            "brute_force_protection",
+            "passwordPolicy",
+            "password_complexity_options",
+            "password_history",
+            "password_no_personal_info",
+            "password_dictionary",
+        }
+    ),
+    Strategy.SAML: frozenset(
+        {
+            "signInEndpoint",
+            "signOutEndpoint",
+            "signingCert",  # the identity provider's public certificate
+            "signSAMLRequest",
+            "signatureAlgorithm",
+            "digestAlgorithm",
+            "protocolBinding",
+            "metadataUrl",
+            "metadataXml",
+            "fieldsMap",
+            "user_id_attribute",
+            "idpinitiated",
+            "debug",
+        }
+    ),
+    Strategy.OIDC: frozenset(
+        {
+            "client_id",
+            "type",
+            "discovery_url",
+            "issuer",
+            "authorization_endpoint",
+            "token_endpoint",
+            "jwks_uri",
+            "scope",
+        }
+    ),
+    Strategy.ENTRA_ID: frozenset(
+        {"client_id", "tenant_domain", "waad_protocol", "identity_api", "useCommonEndpoint"}
+    ),
+    Strategy.GOOGLE_WORKSPACE: frozenset({"client_id", "domain", "tenant_domain"}),
+    Strategy.OKTA: frozenset({"client_id", "domain", "scope"}),
+    Strategy.ADFS: frozenset({"adfs_server", "fedMetadataXml"}),
+    Strategy.PING: frozenset({"pingFederateBaseUrl", "signingCert"}),
+}
 
 
 def _fernet() -> Fernet:
@@ -23,17 +82,35 @@ def _fernet() -> Fernet:
     return Fernet(key)
 
 
-def split_secret_options(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    plain = {k: v for k, v in options.items() if k not in SECRET_OPTION_KEYS}
-    secret = {k: v for k, v in options.items() if k in SECRET_OPTION_KEYS and v}
+def is_plain_option(strategy: str, key: str) -> bool:
+    """Whether option `key` of a `strategy` connection may be stored in plain text."""
+    return key in _COMMON_PLAIN or key in PLAIN_OPTION_KEYS.get(strategy, frozenset())
+
+
+def split_secret_options(
+    options: dict[str, Any], strategy: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(plain, secret): the allow-listed options, and the rest to encrypt.
+
+    An empty secret (None or "") means "not entered" and is left out; any other value of
+    an unknown option, False and 0 included, is kept (encrypted) so it is not lost.
+    """
+    plain = {k: v for k, v in options.items() if is_plain_option(strategy, k)}
+    secret = {
+        k: v
+        for k, v in options.items()
+        if not is_plain_option(strategy, k) and v is not None and v != ""
+    }
     return plain, secret
 
 
 def encrypt_options(secret: dict[str, Any]) -> str:
+    """The Fernet token to store for `secret` ("" when there is nothing to hide)."""
     return _fernet().encrypt(json.dumps(secret).encode()).decode() if secret else ""
 
 
 def decrypt_options(token: str) -> dict[str, Any]:
+    """The options `encrypt_options` stored; ValueError when the key has changed since."""
     if not token:
         return {}
     try:

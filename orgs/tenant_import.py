@@ -87,7 +87,7 @@ def _import_connections(report: ImportReport) -> None:
         if remote.get("strategy") not in known:
             report.skipped.append(f"connection {remote.get('name')} ({remote.get('strategy')})")
             continue
-        plain, _secrets = split_secret_options(remote.get("options") or {})
+        plain, _secrets = split_secret_options(remote.get("options") or {}, remote["strategy"])
         connection = _adopt(
             Connection,
             remote["id"],

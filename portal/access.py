@@ -31,16 +31,29 @@ def resolve_access(claims: dict[str, Any]) -> Access:
     if not org_id:
         return Access(denied_reason="Sign in through your organization to use the portal.")
     organization = Organization.objects.filter(auth0_id=org_id).first()
-    if organization is None or organization.status in (OrgStatus.DELETING, OrgStatus.DELETED):
-        return Access(denied_reason="Your organization is not managed by this portal.")
-    if organization.status == OrgStatus.SUSPENDED:
-        return Access(denied_reason="Your organization is suspended. Contact your provider.")
-    is_admin = Member.objects.filter(
-        organization=organization, user_id=claims["sub"], roles__name=ADMIN_ROLE, removing=False
-    ).exists()
-    if not is_admin:
-        return Access(denied_reason=f"You are not an administrator of {organization}.")
+    reason = customer_admin_refusal(organization, str(claims["sub"]))
+    if reason:
+        return Access(denied_reason=reason)
     return Access(organization=organization)
+
+
+def customer_admin_refusal(organization: Organization | None, user_sub: str) -> str:
+    """Why this person may not act as a customer admin of this organization ("" if they
+    may). Login and the per-request re-check (portal.middleware) ask the same question."""
+    if organization is None or organization.status in (OrgStatus.DELETING, OrgStatus.DELETED):
+        return "Your organization is not managed by this portal."
+    if organization.status == OrgStatus.SUSPENDED:
+        return "Your organization is suspended. Contact your provider."
+    if not is_org_admin(organization, user_sub):
+        return f"You are not an administrator of {organization}."
+    return ""
+
+
+def is_org_admin(organization: Organization, user_sub: str) -> bool:
+    """A member (not being removed) holding the admin role: one query."""
+    return Member.objects.filter(
+        organization=organization, user_id=user_sub, roles__name=ADMIN_ROLE, removing=False
+    ).exists()
 
 
 def _is_staff(claims: dict[str, Any], org_id: object, org_name: object) -> bool:

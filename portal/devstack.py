@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
-from portal.celery import WORKER_QUEUES
+from portal.celery import ALL_QUEUES, BULK_WORKER_QUEUES, INTERACTIVE_WORKER_QUEUES
 from portal.celery import app as celery_app
 
 
@@ -55,11 +55,27 @@ class DevStack:
     def _start_worker_processes(self) -> None:
         celery = [sys.executable, "-m", "celery", "-A", "portal"]
         schedule = str(Path(settings.VAR_DIR) / "celerybeat-schedule")
-        self.processes.append(
-            subprocess.Popen(  # noqa: S603
-                [*celery, "worker", "-Q", WORKER_QUEUES, "--loglevel", "INFO", "-c", "2"]
+        # Interactive work has a worker of its own: a batch never takes its capacity.
+        for name, queues in (
+            ("interactive", INTERACTIVE_WORKER_QUEUES),
+            ("bulk", BULK_WORKER_QUEUES),
+        ):
+            self.processes.append(
+                subprocess.Popen(  # noqa: S603
+                    [
+                        *celery,
+                        "worker",
+                        "-Q",
+                        queues,
+                        "-n",
+                        f"{name}@%h",
+                        "-c",
+                        "2",
+                        "--loglevel",
+                        "INFO",
+                    ]
+                )
             )
-        )
         self.processes.append(
             subprocess.Popen(  # noqa: S603
                 [*celery, "beat", "--loglevel", "INFO", "--schedule", schedule]
@@ -74,7 +90,9 @@ class DevStack:
             app=celery_app,
             pool="threads",
             concurrency=4,
-            queues=WORKER_QUEUES.split(","),
+            # One in-process worker for every lane: the in-memory broker serves its
+            # queues in turn, so a person's change is next whenever a thread frees up.
+            queues=ALL_QUEUES.split(","),
             without_heartbeat=True,
             without_mingle=True,
             without_gossip=True,

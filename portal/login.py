@@ -47,11 +47,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def callback_view(request: HttpRequest) -> HttpResponse:
     pending = request.session.pop(SESSION_LOGIN, None)
     if request.GET.get("error"):
-        return _login_failed(
-            request, request.GET.get("error_description") or "Sign-in was refused."
-        )
+        return login_failed(request, request.GET.get("error_description") or "Sign-in was refused.")
     if not pending or request.GET.get("state") != pending["state"]:
-        return _login_failed(request, "This sign-in link has expired. Please start again.")
+        return login_failed(request, "This sign-in link has expired. Please start again.")
     try:
         claims = oidc.finish_login(
             code=request.GET.get("code", ""),
@@ -59,10 +57,10 @@ def callback_view(request: HttpRequest) -> HttpResponse:
             nonce=pending["nonce"],
         )
     except oidc.LoginError as exc:
-        return _login_failed(request, str(exc))
+        return login_failed(request, str(exc))
     access = resolve_access(claims)
     if not access.allowed:
-        return _login_failed(request, access.denied_reason, status=403)
+        return login_failed(request, access.denied_reason, status=403)
     user = _user_from_claims(claims, is_staff=access.is_staff)
     login(request, user)
     if access.organization is not None:
@@ -85,5 +83,6 @@ def _user_from_claims(claims: dict[str, object], *, is_staff: bool) -> User:
     return user
 
 
-def _login_failed(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
+def login_failed(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
+    """The login page with a plain reason (also used when a session is ended mid-way)."""
     return render(request, "portal/login.html", {"error": message}, status=status)

@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.AccessRecheckMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -151,6 +152,7 @@ FIELD_ENCRYPTION_KEY: str = env.str("FIELD_ENCRYPTION_KEY", default="")
 AUTH0_RATE_PLAN: str = env.str("AUTH0_RATE_PLAN", default="enterprise")
 # "bucket=burst:per_second,..." e.g. "global=10:2,organization_writes=5:1"
 AUTH0_RATE_OVERRIDES: str = env.str("AUTH0_RATE_OVERRIDES", default="")
+AUTH0_RATE_INTERACTIVE_RESERVE: float = env.float("AUTH0_RATE_INTERACTIVE_RESERVE", default=0.2)
 AUTH0_TIMEOUT: float = env.float("AUTH0_TIMEOUT", default=10.0)
 # The shared database connection organizations with the shared model use.
 AUTH0_SHARED_DB_CONNECTION: str = env.str(
@@ -162,8 +164,15 @@ STAFF_EMAIL_DOMAINS: list[str] = env.list("STAFF_EMAIL_DOMAINS", default=[])
 # --- Sync engine -------------------------------------------------------------------------
 SYNC_MAX_ATTEMPTS: int = env.int("SYNC_MAX_ATTEMPTS", default=12)
 SYNC_LEASE_SECONDS: int = env.int("SYNC_LEASE_SECONDS", default=180)
+# A handler still running after this is stopped before its next write (the thread pool
+# ignores Celery's time limits, so the engine enforces its own).
+SYNC_HANDLER_TIME_LIMIT: float = env.float("SYNC_HANDLER_TIME_LIMIT", default=90.0)
 SYNC_SWEEP_SECONDS: float = env.float("SYNC_SWEEP_SECONDS", default=10.0)
+# Succeeded operations finished longer ago than this move to the archive (orgs.sync.archive).
+SYNC_ARCHIVE_DAYS: int = env.int("SYNC_ARCHIVE_DAYS", default=90)
 RECONCILE_SECONDS: float = env.float("RECONCILE_SECONDS", default=3600.0)
+# Beat's reconcile repairs drift (records the operations) instead of only reporting it.
+RECONCILE_FIX: bool = env.bool("RECONCILE_FIX", default=False)
 CELERY_BEAT_SCHEDULE = {
     "sweep-sync-operations": {
         "task": "orgs.tasks.sweep_sync_operations",
@@ -174,6 +183,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orgs.tasks.reconcile_all",
         "schedule": RECONCILE_SECONDS,
         "options": {"queue": "default", "expires": RECONCILE_SECONDS},
+    },
+    "archive-sync-operations": {
+        "task": "orgs.tasks.archive_sync_operations",
+        "schedule": 24 * 3600.0,
+        "options": {"queue": "default", "expires": 3600.0},
     },
 }
 
@@ -224,11 +238,14 @@ LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "portal.logging.RedactSecretsFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    "formatters": {
+        # Redacts the whole line, traceback included (portal/logging.py).
+        "plain": {
+            "class": "portal.logging.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+        }
     },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # httpx logs full URLs at INFO; tokens never travel in URLs, but keep it quiet.

@@ -29,8 +29,12 @@ local function save(key, tokens, ts, paused, burst, rate, now)
 end
 """
 
-# KEYS: bucket hashes..., stats hash. ARGV: now|'', then burst, rate, name per bucket.
-# Returns {1, '0'} when granted, else {0, seconds until every bucket has a token}.
+# KEYS: bucket hashes..., stats hash. ARGV: now|'', take (1: take, 0: only ask), priority
+# (for the counters), then burst, rate, floor, name per bucket. `floor` is what the call
+# must leave in the bucket: 0 for interactive calls, the reserve for bulk ones, so bulk
+# work can never take the last `floor` tokens but still gets every token above them.
+# Returns {1, '0'} when granted (or grantable), else {0, seconds until every bucket holds
+# floor + 1 tokens}.
 ACQUIRE_SCRIPT = (
     CLOCK_SCRIPT
     + """
@@ -38,27 +42,31 @@ local now = clock(ARGV[1])
 local n = #KEYS - 1
 local ready, level = now, {}
 for i = 1, n do
-  local burst, rate = tonumber(ARGV[3 * i - 1]), tonumber(ARGV[3 * i])
+  local at_arg = 4 * i
+  local burst, rate = tonumber(ARGV[at_arg]), tonumber(ARGV[at_arg + 1])
+  local need = tonumber(ARGV[at_arg + 2]) + 1
   local tokens, ts, paused = load(KEYS[i], burst, rate, now)
   local at = ts
-  if tokens < 1 then at = ts + (1 - tokens) / rate end
+  if tokens < need then at = ts + (need - tokens) / rate end
   if paused > at then at = paused end
   if at > ready then ready = at end
   level[i] = {tokens, paused, burst, rate}
 end
 if ready > now then return {0, tostring(ready - now)} end
+if ARGV[2] ~= '1' then return {1, '0'} end
 for i = 1, n do
   local l = level[i]
   save(KEYS[i], l[1] - 1, now, l[2], l[3], l[4], now)
-  redis.call('HINCRBY', KEYS[n + 1], 'granted:' .. ARGV[3 * i + 1], 1)
+  redis.call('HINCRBY', KEYS[n + 1], 'granted:' .. ARGV[4 * i + 3], 1)
 end
 redis.call('HINCRBY', KEYS[n + 1], 'granted', 1)
+redis.call('HINCRBY', KEYS[n + 1], 'granted_' .. ARGV[3], 1)
 return {1, '0'}
 """
 )
 
-# KEYS: slot key. ARGV: now|'', earliest wait (s), spacing (s).
-# Returns the absolute time of the next free slot in this bucket's virtual queue.
+# KEYS: slot key (one line per bucket and priority). ARGV: now|'', earliest wait (s),
+# spacing (s). Returns the absolute time of the next free slot in that line.
 SLOT_SCRIPT = (
     CLOCK_SCRIPT
     + """
@@ -72,7 +80,9 @@ return fmt(slot)
 )
 
 # KEYS: bucket hash, stats hash. ARGV: now|'', burst, rate, remaining|'', limit|'',
-# is_429 (1/0), reset|'', default pause, max pause. Returns 1 when it lowered or paused.
+# is_429 (1/0), reset|'', default pause, max pause, delay|''. `delay` is reset - Date
+# (Auth0's clock): when given, the pause ends `delay` after our now, whatever our clock
+# says of the absolute reset. Returns 1 when it lowered or paused.
 OBSERVE_SCRIPT = (
     CLOCK_SCRIPT
     + """
@@ -82,7 +92,9 @@ local tokens, ts, paused = load(KEYS[1], burst, rate, now)
 local before = tokens
 if ARGV[6] == '1' then
   redis.call('HINCRBY', KEYS[2], 'http_429', 1)
-  local reset = tonumber(ARGV[7]) or (now + tonumber(ARGV[8]))
+  local reset = tonumber(ARGV[7])
+  if tonumber(ARGV[10]) ~= nil then reset = now + tonumber(ARGV[10]) end
+  reset = reset or (now + tonumber(ARGV[8]))
   reset = math.min(reset, now + tonumber(ARGV[9]))
   if reset > now then
     -- Paused until the reset, when (at least) one token is back. An older 429 with an

@@ -9,10 +9,12 @@ can single out cases such as a 401 that a token refresh may fix, or a 409 to ado
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -107,12 +109,44 @@ def _float_header(headers: Mapping[str, str], name: str) -> float | None:
         return None
 
 
+def response_date(headers: Mapping[str, str] | None) -> float | None:
+    """The response's `Date` header as UNIX seconds (the server's clock), None if unusable."""
+    raw = _lower_headers(headers).get("date")
+    if not raw:
+        return None
+    try:
+        sent = parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if sent.tzinfo is None:  # "-0000": HTTP dates are GMT anyway
+        sent = sent.replace(tzinfo=UTC)
+    return sent.timestamp()
+
+
+def reset_delay(headers: Mapping[str, str] | None) -> float | None:
+    """Seconds from the response to `x-ratelimit-reset`, both on Auth0's clock (its `Date`).
+
+    Our clock may be off from Auth0's by any amount; the difference of two Auth0 times is
+    not. None when either header is missing or unusable (callers fall back on our clock).
+    """
+    reset = _float_header(_lower_headers(headers), "x-ratelimit-reset")
+    sent = response_date(headers)
+    if reset is None or sent is None or not math.isfinite(reset):
+        return None
+    return reset - sent
+
+
 def retry_at_from_headers(
     headers: Mapping[str, str] | None, *, now: float | None = None
 ) -> float | None:
-    """When a throttled call may be retried: `x-ratelimit-reset`, else `Retry-After`."""
+    """When a throttled call may be retried (our clock): `x-ratelimit-reset`, else `Retry-After`.
+
+    The reset counts from the response's `Date` when it has one, else from `now`."""
     lowered = _lower_headers(headers)
     now = time.time() if now is None else now
+    delay = reset_delay(lowered)
+    if delay is not None:
+        return now + max(delay, 0.0)
     reset = _float_header(lowered, "x-ratelimit-reset")
     if reset is not None:
         return max(reset, now)
@@ -151,17 +185,21 @@ def error_from_response(
     headers: Mapping[str, str] | None = None,
     *,
     now: float | None = None,
+    retry_at: float | None = None,
 ) -> Auth0Error:
     """Map an HTTP error response (status, decoded body, headers) to an `Auth0Error`.
 
-    429 is retryable at `x-ratelimit-reset`; 408 and 5xx are retryable with no fixed time
+    429 is retryable at `retry_at` when given (the rate limiter's spaced slot), else at
+    `x-ratelimit-reset`; 408 and 5xx are retryable with no fixed time
     (the caller backs off); every other status, including 401, is not retryable: a 401
     may be fixed by refreshing the token, which is the caller's business (`status == 401`).
     """
     code, message = _describe(status, body)
     if status == 429:
         now = time.time() if now is None else now
-        at = retry_at_from_headers(headers, now=now) or now + _DEFAULT_429_DELAY
+        at = retry_at if retry_at is not None else retry_at_from_headers(headers, now=now)
+        if at is None:
+            at = now + _DEFAULT_429_DELAY
         return RateLimited(message, retry_at=at, status=429)
     if not code:
         code = _reason(status).lower().replace(" ", "_")
@@ -174,6 +212,19 @@ def error_from_response(
         retryable=status in _RETRYABLE_STATUSES,
         retry_at=retry_at,
     )
+
+
+def error_from_http_response(
+    response: httpx.Response, *, retry_at: float | None = None
+) -> Auth0Error:
+    """`error_from_response` for an httpx response whose body may not be read yet."""
+    response.read()
+    body: Any
+    try:
+        body = response.json()
+    except ValueError:
+        body = response.text
+    return error_from_response(response.status_code, body, response.headers, retry_at=retry_at)
 
 
 def error_from_transport(exc: Exception) -> Auth0Error:

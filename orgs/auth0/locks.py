@@ -10,9 +10,11 @@ append. The lock lives in the coordination store, shared by every worker process
 - release is compare-and-delete (Lua), so a holder whose lock expired never deletes the
   lock a second worker has since taken.
 
-A TTL lock is not proof of exclusivity (a paused process can outlive its TTL): inside the
-lock, re-read, write, then read back to verify; `HeldLock.lost` and `HeldLock.verify()` say
-whether the lock was kept throughout.
+A TTL lock is not proof of exclusivity (a paused process can outlive its TTL): every
+write to Auth0 first checks that each lock the thread holds is still ours
+(`verify_held_locks`, called from the HTTP client's request hook through
+`orgs.sync.fencing`); after writing, read back to verify. `HeldLock.lost` and
+`HeldLock.verify()` say whether the lock was kept throughout.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ import random
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 import redis
 from django.conf import settings
@@ -67,8 +70,16 @@ def lock_key(kind: str, resource_id: str) -> str:
 class HeldLock:
     """A lock we hold (or held): its key, owner token and whether it was lost."""
 
-    def __init__(self, store: redis.Redis, key: str, token: str, ttl: float) -> None:
+    def __init__(
+        self,
+        store: redis.Redis,
+        key: str,
+        token: str,
+        ttl: float,
+        on_extend: Callable[[], bool] | None = None,
+    ) -> None:
         self.store = store
+        self.on_extend = on_extend
         self.key = key
         self.token = token
         self.ttl = ttl
@@ -99,6 +110,15 @@ class HeldLock:
         self._thread.start()
 
     def _extend_loop(self) -> None:
+        try:
+            self._keep_alive()
+        finally:
+            if self.on_extend is not None:
+                from django.db import connection
+
+                connection.close()  # this thread's own database connection
+
+    def _keep_alive(self) -> None:
         # Extend three times per TTL: two extensions may fail (a Redis blip) before expiry.
         interval = self.ttl / 3
         last_ok = time.monotonic()
@@ -113,6 +133,18 @@ class HeldLock:
                 if time.monotonic() - last_ok >= self.ttl:
                     self._mark_lost("could not be extended before its TTL ran out")
                     return
+            if self.on_extend is not None and not self._extend_with_lock():
+                self._mark_lost("outlived the claim it protects")
+                return
+
+    def _extend_with_lock(self) -> bool:
+        """Whatever must expire together with the lock (an operation's lease)."""
+        assert self.on_extend is not None
+        try:
+            return self.on_extend()
+        except Exception:  # a database blip: the next round tries again
+            log.warning("extending what lock %s protects failed", self.key, exc_info=True)
+            return True
 
     def _mark_lost(self, why: str) -> None:
         self._lost.set()
@@ -130,20 +162,37 @@ class HeldLock:
             log.warning("releasing lock %s failed: %s", self.key, exc)
 
 
+# The locks this thread (or task) holds, innermost last: checked before every write.
+_held: ContextVar[tuple[HeldLock, ...]] = ContextVar("held_locks", default=())
+
+
+def verify_held_locks() -> None:
+    """Raise `LockLost` unless every lock held here is still ours, right now."""
+    for held in _held.get():
+        held.verify()
+
+
 def _try_take(store: redis.Redis, key: str, token: str, ttl: float) -> bool:
     return bool(store.set(key, token, nx=True, px=int(ttl * 1000)))
 
 
 @contextmanager
 def resource_lock(
-    kind: str, resource_id: str, *, ttl: float | None = None, wait: float = 0.0
+    kind: str,
+    resource_id: str,
+    *,
+    ttl: float | None = None,
+    wait: float = 0.0,
+    on_extend: Callable[[], bool] | None = None,
 ) -> Iterator[HeldLock]:
     """Hold `lock:{kind}:{resource_id}` for the block, or raise `LockBusy`.
 
     `wait` is how long to keep trying when another owner holds it (0: one try). `ttl`
     defaults to `default_ttl()`; the lock is extended while held, so the TTL only bounds
-    how long a crashed holder blocks others. Check `.lost` / call `.verify()` after the
-    write when exclusivity matters; a lost lock is logged, never raised on exit.
+    how long a crashed holder blocks others. `on_extend` is called at each extension
+    (False: what the lock protects is gone, so the lock counts as lost). Every write to
+    Auth0 made inside the block first verifies the lock; a lost lock is logged, never
+    raised on exit.
     """
     store = coordination_store()
     ttl = default_ttl() if ttl is None else ttl
@@ -158,9 +207,11 @@ def resource_lock(
         # Jittered, growing polls: waiters spread out instead of hammering in step.
         time.sleep(min(left, poll * random.uniform(0.5, 1.5)))
         poll = min(poll * 1.5, _POLL_MAX)
-    held = HeldLock(store, key, token, ttl)
+    held = HeldLock(store, key, token, ttl, on_extend)
+    registered = _held.set((*_held.get(), held))
     try:
         held._start_extending()
         yield held
     finally:
+        _held.reset(registered)
         held._finish()

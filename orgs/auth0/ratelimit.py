@@ -11,7 +11,16 @@ each discovering them by 429s.
 - `observe` feeds every response's rate-limit headers back: a lower `x-ratelimit-remaining`
   lowers our level; a 429 pauses the bucket for every worker until `x-ratelimit-reset`.
 - Time is the Redis server's (`TIME` inside the scripts), so workers on different hosts
-  agree; tests can pass a clock instead.
+  agree; tests can pass a clock instead. Auth0's own times (`x-ratelimit-reset`) are read
+  against the response's `Date`, so a worker whose clock is off still pauses for as long
+  as Auth0 asked.
+
+Two priorities share every bucket (`orgs.sync.priority`). Bulk work may only take a token
+while the bucket keeps its *reserve* (`AUTH0_RATE_INTERACTIVE_RESERVE` of the burst, at
+least one token), so a person's change always finds headroom. The reserve is headroom, not
+a rate split: with nobody interactive, bulk takes every token above it, at the full rate.
+Calls turned away (by us, or by Auth0 with a 429) get spaced slots in one virtual line per
+bucket *and priority*, so a person never queues behind hundreds of bulk slots.
 
 We run slightly under Auth0's figures (`RATE_SAFETY`, `BURST_SAFETY`): our grant times are
 not Auth0's arrival times (network jitter can bunch requests up), and a 429 costs more
@@ -31,7 +40,7 @@ import redis
 from django.conf import settings
 
 from orgs.auth0.bucket_scripts import ACQUIRE_SCRIPT, OBSERVE_SCRIPT, SLOT_SCRIPT
-from orgs.auth0.errors import RateLimited
+from orgs.auth0.errors import RateLimited, reset_delay
 from orgs.auth0.plans import BucketLimit, buckets_for_plan, endpoint_bucket
 from portal.coordination import coordination_store
 
@@ -46,6 +55,9 @@ DEFAULT_PAUSE = 1.0
 MAX_PAUSE = 120.0
 # Idle bucket keys expire once they would be full again anyway (plus this slack).
 IDLE_SLACK = 60.0
+# The share of every bucket's burst bulk work leaves for people (AUTH0_RATE_INTERACTIVE_RESERVE).
+INTERACTIVE_RESERVE = 0.2
+INTERACTIVE, BULK = "interactive", "bulk"  # orgs.models.Priority's values
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,17 @@ def _api_path(path: str) -> str:
     """The Management API path `endpoint_bucket` expects: no host, query or /api/v2."""
     path = urlsplit(path).path if "://" in path else path.split("?", 1)[0]
     return path.removeprefix("/api/v2") or "/"
+
+
+def _priority(priority: str | None) -> str:
+    """The given priority, or the work in progress's (`orgs.sync.priority`)."""
+    if priority is None:
+        from orgs.sync.priority import current_priority  # needs the app registry
+
+        priority = current_priority()
+    if priority not in (INTERACTIVE, BULK):
+        raise ValueError(f"unknown priority {priority!r}")
+    return priority
 
 
 def _header(headers: Mapping[str, str], name: str) -> str:
@@ -85,14 +108,18 @@ class RateLimiter:
         sleep: Callable[[float], None] | None = None,
         rate_safety: float = RATE_SAFETY,
         burst_safety: int = BURST_SAFETY,
+        interactive_reserve: float = INTERACTIVE_RESERVE,
         prefix: str = PREFIX,
     ) -> None:
+        if not 0 <= interactive_reserve < 1:
+            raise ValueError(f"interactive_reserve {interactive_reserve!r} is not in [0, 1)")
         self.store = store
         self.limits = dict(limits)
         self.clock = clock  # None: the Redis server's clock
         self.sleep = sleep or time.sleep
         self.rate_safety = rate_safety
         self.burst_safety = burst_safety
+        self.interactive_reserve = interactive_reserve
         self.prefix = prefix
         self._acquire = store.register_script(ACQUIRE_SCRIPT.replace("SLACK", repr(IDLE_SLACK)))
         self._observe = store.register_script(OBSERVE_SCRIPT.replace("SLACK", repr(IDLE_SLACK)))
@@ -111,6 +138,9 @@ class RateLimiter:
     def key(self, bucket: str) -> str:
         return f"{self.prefix}bucket:{bucket}"
 
+    def slot_key(self, bucket: str, priority: str) -> str:
+        return f"{self.prefix}slot:{bucket}:{priority}"
+
     @property
     def stats_key(self) -> str:
         return f"{self.prefix}stats"
@@ -119,6 +149,15 @@ class RateLimiter:
         """(burst, tokens per second) we actually enforce: Auth0's, less the safety margin."""
         limit = self.limits[bucket]
         return max(1, limit.burst - self.burst_safety), limit.per_second * self.rate_safety
+
+    def reserve(self, bucket: str) -> int:
+        """Tokens of `bucket` only interactive calls may take: the configured share of the
+        effective burst rounded up (at least 1), but never all of it, or bulk would starve
+        (a burst of 1 has no reserve). A share of 0 turns the reserve off."""
+        burst, _rate = self.effective(bucket)
+        if self.interactive_reserve == 0 or burst < 2:
+            return 0
+        return min(burst - 1, max(1, math.ceil(self.interactive_reserve * burst - 1e-9)))
 
     def _now_arg(self) -> str:
         return "" if self.clock is None else repr(self.clock())
@@ -132,27 +171,38 @@ class RateLimiter:
 
     # -- taking tokens ------------------------------------------------------------------
 
-    def try_acquire(self, method: str, path: str) -> float:
+    def try_acquire(self, method: str, path: str, *, priority: str | None = None) -> float:
         """Take the call's tokens if all are there (0.0), else take none and return the wait."""
+        return self._run_acquire(method, path, _priority(priority), take=True)
+
+    def wait_for(self, method: str, path: str, *, priority: str | None = None) -> float:
+        """Seconds until the call's tokens would be there for `priority`, taking none."""
+        return self._run_acquire(method, path, _priority(priority), take=False)
+
+    def _run_acquire(self, method: str, path: str, priority: str, *, take: bool) -> float:
         names = self.buckets_for(method, path)
-        args: list[str] = [self._now_arg()]
+        args: list[str] = [self._now_arg(), "1" if take else "0", priority]
         for name in names:
             burst, rate = self.effective(name)
-            args += [str(burst), repr(rate), name]
+            floor = self.reserve(name) if priority == BULK else 0
+            args += [str(burst), repr(rate), str(floor), name]
         keys = [self.key(name) for name in names] + [self.stats_key]
         granted, wait = self._acquire(keys=keys, args=args)
         return 0.0 if int(granted) else float(wait)
 
-    def acquire(self, method: str, path: str, *, max_wait: float) -> float:
+    def acquire(
+        self, method: str, path: str, *, max_wait: float, priority: str | None = None
+    ) -> float:
         """Block until the call may go (returns seconds waited), or raise `RateLimited`.
 
         Sleeps exactly until the missing tokens are due, then tries again (another worker
         may have taken them meanwhile). Raises at once when the next wait would take the
-        total past `max_wait`, with `retry_at` when the tokens are expected.
+        total past `max_wait`, with `retry_at` at the call's slot in its priority's line.
         """
+        priority = _priority(priority)
         waited = 0.0
         while True:
-            wait = self.try_acquire(method, path)
+            wait = self.try_acquire(method, path, priority=priority)
             if wait == 0.0:
                 if waited:
                     self._count({"waits": 1}, {"wait_seconds": waited})
@@ -162,24 +212,52 @@ class RateLimiter:
                 self._count({"rate_limited": 1}, {"wait_seconds": waited})
                 raise RateLimited(
                     f"no rate-limit token for {method} {path} within {max_wait:g}s",
-                    retry_at=self.next_slot(method, path, wait),
+                    retry_at=self.next_slot(method, path, wait, priority=priority),
                 )
             self.sleep(wait)
             waited += wait
 
-    def next_slot(self, method: str, path: str, wait: float) -> float:
+    def next_slot(
+        self, method: str, path: str, wait: float, *, priority: str | None = None
+    ) -> float:
         """When a call that cannot wait now should come back (wall-clock time).
 
-        Calls turned away together would otherwise all return at the same instant, find
-        one token, and turn each other away again, holding workers the whole time. Each
-        gets its own slot in the bucket's virtual queue instead, spaced one refill apart,
-        so they come back in single file at the rate the bucket allows.
+        Calls turned away together would otherwise all return at the same instant and turn
+        each other away again, holding workers. Each gets its own slot in the bucket's line
+        for its priority instead (interactive never queues behind bulk), one refill apart.
         """
-        bucket = self.buckets_for(method, path)[-1]
+        return self._slot_in(self.buckets_for(method, path)[-1], wait, _priority(priority))
+
+    def retry_at_after_429(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        *,
+        priority: str | None = None,
+    ) -> float:
+        """When a call Auth0 refused with 429 should come back (wall-clock time): not at the
+        reset, where every call refused meanwhile would meet, but at the next slot after it
+        in the throttled bucket's line for this priority (and once our buckets allow it)."""
+        priority = _priority(priority)
+        lowered = {k.lower(): v for k, v in headers.items()}
+        pause = min(max(self._pause_after_429(lowered), 0.0), MAX_PAUSE)
+        wait = max(pause, self.wait_for(method, path, priority=priority))
+        return self._slot_in(self.bucket_for_headers(method, path, lowered), wait, priority)
+
+    def _pause_after_429(self, headers: Mapping[str, str]) -> float:
+        """reset - Date (Auth0's clock); without a Date, reset - our now; else the default."""
+        delay = reset_delay(headers)
+        if delay is not None:
+            return delay
+        reset = _header(headers, "x-ratelimit-reset")
+        return float(reset) - self.now() if reset else DEFAULT_PAUSE
+
+    def _slot_in(self, bucket: str, wait: float, priority: str) -> float:
         _burst, rate = self.effective(bucket)
         slot = float(
             self._slot(
-                keys=[f"{self.prefix}slot:{bucket}"],
+                keys=[self.slot_key(bucket, priority)],
                 args=[self._now_arg(), repr(wait), repr(1.0 / rate)],
             )
         )
@@ -213,6 +291,7 @@ class RateLimiter:
             return False
         bucket = self.bucket_for_headers(method, path, lowered)
         burst, rate = self.effective(bucket)
+        delay = reset_delay(lowered)  # on Auth0's clock, when the response has a Date
         args = [
             self._now_arg(),
             str(burst),
@@ -223,6 +302,7 @@ class RateLimiter:
             _header(lowered, "x-ratelimit-reset"),
             repr(DEFAULT_PAUSE),
             repr(MAX_PAUSE),
+            "" if delay is None else repr(delay),
         ]
         return bool(self._observe(keys=[self.key(bucket), self.stats_key], args=args))
 
@@ -242,8 +322,8 @@ class RateLimiter:
         return BucketLevel(tokens=tokens, paused_until=paused)
 
     def stats(self) -> dict[str, float]:
-        """Counters since the last reset: granted (and granted:<bucket>), waits,
-        wait_seconds, rate_limited, http_429, corrections."""
+        """Counters since the last reset: granted (and granted:<bucket>,
+        granted_<priority>), waits, wait_seconds, rate_limited, http_429, corrections."""
         raw = self.store.hgetall(self.stats_key)
         return {_text(k): float(v) for k, v in raw.items()}
 
@@ -253,7 +333,8 @@ class RateLimiter:
     def reset(self, buckets: Sequence[str] | None = None) -> None:
         """Forget bucket state (full again) and counters, e.g. before a benchmark run."""
         names = self.limits if buckets is None else buckets
-        self.store.delete(*[self.key(n) for n in names], self.stats_key)
+        lines = [self.slot_key(n, p) for n in names for p in (INTERACTIVE, BULK)]
+        self.store.delete(*[self.key(n) for n in names], *lines, self.stats_key)
 
     def _count(self, ints: Mapping[str, int], floats: Mapping[str, float]) -> None:
         pipe = self.store.pipeline(transaction=False)
@@ -275,22 +356,37 @@ def limiter() -> RateLimiter:
     Every Management API call asks for it twice (before and after), so it is built once
     per store and plan; settings changed at run time (tests, the bench) get a new one."""
     store = coordination_store()
-    key = (id(store), settings.AUTH0_RATE_PLAN, settings.AUTH0_RATE_OVERRIDES)
+    reserve = float(settings.AUTH0_RATE_INTERACTIVE_RESERVE)
+    key = (id(store), settings.AUTH0_RATE_PLAN, settings.AUTH0_RATE_OVERRIDES, reserve)
     with _limiters_lock:
         found = _limiters.get(key)
         if found is None or found.store is not store:
             limits = buckets_for_plan(settings.AUTH0_RATE_PLAN, settings.AUTH0_RATE_OVERRIDES)
-            found = _limiters[key] = RateLimiter(store, limits)
+            found = _limiters[key] = RateLimiter(store, limits, interactive_reserve=reserve)
         return found
 
 
-_limiters: dict[tuple[int, str, str], RateLimiter] = {}
+_limiters: dict[tuple[int, str, str, float], RateLimiter] = {}
 _limiters_lock = threading.Lock()
 
 
-def acquire(method: str, path: str, *, max_wait: float) -> float:
-    """Take the tokens for one Management API call, waiting up to `max_wait` seconds."""
-    return limiter().acquire(method, path, max_wait=max_wait)
+def acquire(method: str, path: str, *, max_wait: float, priority: str | None = None) -> float:
+    """Take the tokens for one Management API call, waiting up to `max_wait` seconds.
+
+    `priority` None: the work in progress's (`orgs.sync.priority.current_priority`)."""
+    return limiter().acquire(method, path, max_wait=max_wait, priority=priority)
+
+
+def next_slot(method: str, path: str, wait: float, *, priority: str | None = None) -> float:
+    """The call's slot (wall-clock time) in its bucket's line for `priority`."""
+    return limiter().next_slot(method, path, wait, priority=priority)
+
+
+def retry_at_after_429(
+    method: str, path: str, headers: Mapping[str, str], *, priority: str | None = None
+) -> float:
+    """When a call Auth0 answered with 429 should come back: a spaced slot after the reset."""
+    return limiter().retry_at_after_429(method, path, headers, priority=priority)
 
 
 def observe(method: str, path: str, status: int, headers: Mapping[str, str]) -> bool:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 
-from portal.celery import WORKER_QUEUES
+from portal.celery import BULK_WORKER_QUEUES, INTERACTIVE_WORKER_QUEUES
 from portal.devstack import free_port, sandbox_command, wait_until_up
 
 __all__ = ["free_port", "start_sandbox", "start_workers", "stop"]
@@ -23,9 +23,14 @@ def start_sandbox(*, port: int, rate: float | None, burst: int | None) -> subpro
 
 
 def start_workers(
-    count: int, concurrency: int, env: Mapping[str, str], *, name: str = "bench"
+    count: int,
+    concurrency: int,
+    env: Mapping[str, str],
+    *,
+    name: str = "bench",
+    queues: str = f"{INTERACTIVE_WORKER_QUEUES},{BULK_WORKER_QUEUES}",
 ) -> list[subprocess.Popen[bytes]]:
-    """`count` worker processes with `concurrency` threads each, on both queues."""
+    """`count` worker processes with `concurrency` threads each, consuming `queues`."""
     workers = []
     for index in range(count):
         command = [
@@ -36,7 +41,7 @@ def start_workers(
             "portal",
             "worker",
             "-Q",
-            WORKER_QUEUES,
+            queues,
             "--pool",
             "threads",
             "--concurrency",

@@ -6,11 +6,22 @@ from orgs.models.base import Synced, SyncState
 from orgs.models.connections import Connection, ConnectionApplication, OrganizationConnection
 from orgs.models.organizations import Domain, MembershipModel, Organization, OrgStatus
 from orgs.models.people import Invitation, InvitationStatus, Member, Role
-from orgs.models.sync import OpState, SyncOperation
+from orgs.models.sync import (
+    OPEN_STATES,
+    UNSETTLED_STATES,
+    ArchivedOperation,
+    OpState,
+    Origin,
+    Priority,
+    SyncOperation,
+)
 
 __all__ = [
+    "OPEN_STATES",
+    "UNSETTLED_STATES",
     "Application",
     "ApplicationURL",
+    "ArchivedOperation",
     "AuditEvent",
     "Connection",
     "ConnectionApplication",
@@ -23,6 +34,8 @@ __all__ = [
     "OrgStatus",
     "Organization",
     "OrganizationConnection",
+    "Origin",
+    "Priority",
     "Role",
     "SyncOperation",
     "SyncState",

@@ -45,6 +45,10 @@ class Organization(Synced):
         max_length=16, choices=MembershipModel.choices, default=MembershipModel.SHARED_DATABASE
     )
     is_staff_organization = models.BooleanField(default=False)
+    # Kept with the operations' states (orgs.sync.counts), so lists never count the
+    # whole operations table.
+    open_operations = models.PositiveIntegerField(default=0, editable=False)
+    failed_operations = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

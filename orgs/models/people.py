@@ -78,6 +78,9 @@ class Invitation(Synced):
     )
     ttl_seconds = models.PositiveIntegerField(default=7 * 24 * 3600)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # Set (and committed) just before the portal mails a ticket: a retry that finds it
+    # set never mails a second ticket (the first may have gone out).
+    ticket_mail_started_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -51,7 +51,7 @@ def application_url_add(
         row.removing = False
         row.sync_state = SyncState.PENDING
         row.save(update_fields=["removing", "sync_state", "updated_at"])
-    _record_sync(organization, application)
+    _record_sync(organization, application, actor)
     audit(
         actor=actor,
         action="application_url.add",
@@ -66,7 +66,7 @@ def application_url_add(
 @transaction.atomic
 def application_url_remove(*, actor: User | None, row: ApplicationURL) -> None:
     ApplicationURL.objects.filter(pk=row.pk).update(removing=True)
-    _record_sync(row.organization, row.application)
+    _record_sync(row.organization, row.application, actor)
     audit(
         actor=actor,
         action="application_url.remove",
@@ -77,6 +77,8 @@ def application_url_remove(*, actor: User | None, row: ApplicationURL) -> None:
     )
 
 
-def _record_sync(organization: Organization, application: Application) -> None:
+def _record_sync(organization: Organization, application: Application, actor: User | None) -> None:
     # URLs on a client don't need the organization to exist in Auth0: no dependency.
-    record_operation(kind="application_urls.sync", target=application, organization=organization)
+    record_operation(
+        kind="application_urls.sync", target=application, organization=organization, actor=actor
+    )

@@ -20,7 +20,7 @@ from orgs.models import (
 from orgs.models.connections import Strategy
 from orgs.services.audit import audit
 from orgs.services.errors import ServiceError
-from orgs.sync.outbox import open_operation_for, record_operation
+from orgs.sync.outbox import awaited_create, record_operation
 from portal.models import User
 
 MAX_ENABLED_CONNECTIONS = 10
@@ -77,7 +77,8 @@ def connection_create_database(
         kind="connection.create",
         target=connection,
         organization=organization,
-        depends_on=open_operation_for(organization, "organization.create"),
+        depends_on=awaited_create(organization, "organization.create"),
+        actor=actor,
     )
     if applications is None:
         applications = [
@@ -120,7 +121,7 @@ def organization_connection_enable(
     )
     if not created:
         raise ServiceError(f"{connection} is already enabled on {organization}.")
-    _record_link_sync(link)
+    _record_link_sync(link, actor)
     audit(
         actor=actor,
         action="organization_connection.enable",
@@ -141,7 +142,7 @@ def organization_connection_update(
     for flag, value in flags.items():
         setattr(link, flag, bool(value))
     link.save()
-    _record_link_sync(link)
+    _record_link_sync(link, actor)
     audit(
         actor=actor,
         action="organization_connection.update",
@@ -156,16 +157,17 @@ def organization_connection_update(
 def organization_connection_disable(*, actor: User | None, link: OrganizationConnection) -> None:
     organization, connection = link.organization, link.connection
     payload: dict[str, Any] = {"organization_id": organization.pk, "connection_id": connection.pk}
-    parent = open_operation_for(link)
     link_id = link.pk
     link.delete()
-    link.pk = link_id  # the operation targets the row that was
+    link.pk = link_id  # the operation's natural target (organization + connection) remains
+    # Waits on nothing: a disable must never be held up by another change's failure; the
+    # handler does nothing when the link never reached Auth0.
     record_operation(
         kind="organization_connection.sync",
         target=link,
         organization=organization,
         payload=payload,
-        depends_on=parent,
+        actor=actor,
     )
     audit(
         actor=actor,
@@ -175,8 +177,8 @@ def organization_connection_disable(*, actor: User | None, link: OrganizationCon
     )
 
 
-def _record_link_sync(link: OrganizationConnection) -> None:
-    parent = open_operation_for(link.connection, "connection.create") or open_operation_for(
+def _record_link_sync(link: OrganizationConnection, actor: User | None) -> None:
+    parent = awaited_create(link.connection, "connection.create") or awaited_create(
         link.organization, "organization.create"
     )
     record_operation(
@@ -185,6 +187,7 @@ def _record_link_sync(link: OrganizationConnection) -> None:
         organization=link.organization,
         payload={"organization_id": link.organization_id, "connection_id": link.connection_id},
         depends_on=parent,
+        actor=actor,
     )
 
 
@@ -223,7 +226,8 @@ def _record_application_sync(actor: User | None, link: ConnectionApplication, ac
         target=link,
         organization=connection.organization,
         payload={"connection_id": connection.pk, "application_id": application.pk},
-        depends_on=open_operation_for(connection, "connection.create"),
+        depends_on=awaited_create(connection, "connection.create"),
+        actor=actor,
     )
     audit(
         actor=actor,

@@ -19,7 +19,7 @@ from orgs.models import (
 )
 from orgs.services.audit import audit
 from orgs.services.errors import ServiceError
-from orgs.sync.outbox import open_operation_for, record_operation
+from orgs.sync.outbox import awaited_create, open_operation_for, record_operation
 from portal.models import User
 
 DEFAULT_TTL = 7 * 24 * 3600
@@ -89,9 +89,13 @@ def invitation_create(
     invitation.roles.set(roles)
     parent = (
         open_operation_for(link, "organization_connection") if link else None
-    ) or open_operation_for(organization, "organization.create")
+    ) or awaited_create(organization, "organization.create")
     record_operation(
-        kind="invitation.send", target=invitation, organization=organization, depends_on=parent
+        kind="invitation.send",
+        target=invitation,
+        organization=organization,
+        depends_on=parent,
+        actor=actor,
     )
     audit(
         actor=actor,
@@ -117,11 +121,13 @@ def invitation_revoke(*, actor: User | None, invitation: Invitation) -> Invitati
         raise ServiceError(f"This invitation is {invitation.get_status_display().lower()}.")
     invitation.status = InvitationStatus.REVOKED
     invitation.save(update_fields=["status", "updated_at"])
+    # Waits on nothing: a send still queued finds the invitation revoked and does
+    # nothing, and one running holds the target's lock until it is done.
     record_operation(
         kind="invitation.revoke",
         target=invitation,
         organization=invitation.organization,
-        depends_on=open_operation_for(invitation, "invitation.send"),
+        actor=actor,
     )
     audit(
         actor=actor,

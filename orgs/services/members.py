@@ -7,8 +7,9 @@ from django.db import transaction
 from orgs.models import Member, Role
 from orgs.services.audit import audit
 from orgs.services.errors import ServiceError
-from orgs.sync.outbox import open_operation_for, record_operation
+from orgs.sync.outbox import awaited_create, record_operation
 from portal.models import User
+from portal.sessions import forget_access
 
 MAX_ROLES_PER_MEMBER = 50
 
@@ -28,7 +29,7 @@ def member_role_assign(*, actor: User | None, member: Member, role_name: str) ->
     if member.roles.count() >= MAX_ROLES_PER_MEMBER:
         raise ServiceError(f"A member can have at most {MAX_ROLES_PER_MEMBER} roles.")
     member.roles.add(role)
-    _record_roles(member)
+    _record_roles(member, actor)
     audit(
         actor=actor,
         action="member.role_assign",
@@ -47,7 +48,7 @@ def member_role_remove(*, actor: User | None, member: Member, role_name: str) ->
     if role.name == "org-admin" and actor is not None and actor.sub == member.user_id:
         raise ServiceError("You cannot remove your own administrator role.")
     member.roles.remove(role)
-    _record_roles(member)
+    _record_roles(member, actor)
     audit(
         actor=actor,
         action="member.role_remove",
@@ -55,6 +56,8 @@ def member_role_remove(*, actor: User | None, member: Member, role_name: str) ->
         target=member.email or member.user_id,
         role=role.name,
     )
+    if role.name == "org-admin":  # their portal session ends at its next request
+        transaction.on_commit(lambda: forget_access(organization=member.organization_id))
     return member
 
 
@@ -64,11 +67,9 @@ def member_remove(*, actor: User | None, member: Member) -> None:
         raise ServiceError("You cannot remove yourself from the organization.")
     member.removing = True
     member.save(update_fields=["removing", "updated_at"])
+    # Waits on nothing: a removal must never be held up by another change's failure.
     record_operation(
-        kind="member.remove",
-        target=member,
-        organization=member.organization,
-        depends_on=open_operation_for(member),
+        kind="member.remove", target=member, organization=member.organization, actor=actor
     )
     audit(
         actor=actor,
@@ -76,12 +77,14 @@ def member_remove(*, actor: User | None, member: Member) -> None:
         organization=member.organization,
         target=member.email or member.user_id,
     )
+    transaction.on_commit(lambda: forget_access(organization=member.organization_id))
 
 
-def _record_roles(member: Member) -> None:
+def _record_roles(member: Member, actor: User | None) -> None:
     record_operation(
         kind="member.sync_roles",
         target=member,
         organization=member.organization,
-        depends_on=open_operation_for(member.organization, "organization.create"),
+        depends_on=awaited_create(member.organization, "organization.create"),
+        actor=actor,
     )

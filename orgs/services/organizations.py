@@ -28,9 +28,10 @@ from orgs.models import (
 )
 from orgs.services.audit import audit
 from orgs.services.errors import ServiceError
-from orgs.services.sync_ops import cancel_operation_tree
-from orgs.sync.outbox import open_operation_for, record_operation
+from orgs.services.sync_ops import cancel_operation
+from orgs.sync.outbox import awaited_create, record_operation
 from portal.models import User
+from portal.sessions import forget_access
 
 METADATA_MAX_KEYS = 25
 METADATA_MAX_VALUE = 255
@@ -69,7 +70,7 @@ def organization_create(
     )
     _validate(org)
     org.save()
-    record_operation(kind="organization.create", target=org, organization=org)
+    record_operation(kind="organization.create", target=org, organization=org, actor=actor)
     provision_membership_connection(actor=actor, organization=org)
     audit(
         actor=actor,
@@ -111,7 +112,8 @@ def organization_update(
         target=org,
         organization=org,
         payload={"removed_keys": removed_keys},
-        depends_on=open_operation_for(org, "organization.create"),
+        depends_on=awaited_create(org, "organization.create"),
+        actor=actor,
     )
     audit(
         actor=actor,
@@ -133,8 +135,9 @@ def organization_suspend(*, actor: User | None, organization: Organization) -> O
         )
     org.status = OrgStatus.SUSPENDED
     org.save(update_fields=["status", "updated_at"])
-    _resync_connections(org)
+    _resync_connections(org, actor)
     audit(actor=actor, action="organization.suspend", organization=org, target=org.name)
+    transaction.on_commit(lambda: forget_access(organization=org))  # end its portal sessions
     return org
 
 
@@ -145,7 +148,7 @@ def organization_reactivate(*, actor: User | None, organization: Organization) -
         raise ServiceError("Only suspended organizations can be reactivated.")
     org.status = OrgStatus.ACTIVE
     org.save(update_fields=["status", "updated_at"])
-    _resync_connections(org)
+    _resync_connections(org, actor)
     audit(actor=actor, action="organization.reactivate", organization=org, target=org.name)
     return org
 
@@ -162,19 +165,22 @@ def organization_delete(
         raise ServiceError("The staff organization cannot be deleted from the portal.")
     org.status = OrgStatus.DELETING
     org.save(update_fields=["status", "updated_at"])
-    create = open_operation_for(org, "organization.create")
+    create = awaited_create(org, "organization.create")
     if create is not None and create.state == OpState.FAILED:
         # It will never succeed, so nothing may wait on it: what it would have set up
-        # is cancelled, and the delete cleans up whatever did reach Auth0.
-        cancel_operation_tree(create)
+        # ends with it, and the delete cleans up whatever did reach Auth0.
+        cancel_operation(create, reason="The organization is being deleted.")
         create = None
-    record_operation(kind="organization.delete", target=org, organization=org, depends_on=create)
+    record_operation(
+        kind="organization.delete", target=org, organization=org, depends_on=create, actor=actor
+    )
     audit(actor=actor, action="organization.delete", organization=org, target=org.name)
+    transaction.on_commit(lambda: forget_access(organization=org))  # end its portal sessions
     return org
 
 
-def _resync_connections(org: Organization) -> None:
-    parent = open_operation_for(org, "organization.create")
+def _resync_connections(org: Organization, actor: User | None) -> None:
+    parent = awaited_create(org, "organization.create")
     for link in OrganizationConnection.objects.filter(organization=org):
         record_operation(
             kind="organization_connection.sync",
@@ -182,6 +188,7 @@ def _resync_connections(org: Organization) -> None:
             organization=org,
             payload={"organization_id": org.pk, "connection_id": link.connection_id},
             depends_on=parent,
+            actor=actor,
         )
 
 

@@ -5,24 +5,29 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from orgs.models import OpState, SyncOperation, SyncState
+from orgs.models import OpState, Origin, SyncOperation, SyncState
 from orgs.services.audit import audit
 from orgs.services.errors import ServiceError
 from orgs.sync import targets
+from orgs.sync.counts import refresh_counts_on_commit
+from orgs.sync.dependents import settle_dependents_of_dead_end
 from orgs.sync.outbox import enqueue_on_commit
+from portal.access import is_org_admin
 from portal.models import User
 
 
 @transaction.atomic
 def sync_operation_retry(*, actor: User | None, operation: SyncOperation) -> SyncOperation:
     op = SyncOperation.objects.select_for_update().get(pk=operation.pk)
+    _require_may_act(actor, op, "retry")
     if op.state != OpState.FAILED:
         raise ServiceError(f"Only failed operations can be retried; this one is {op.state}.")
     op.state, op.attempts, op.next_attempt_at = OpState.QUEUED, 0, timezone.now()
     op.finished_at = None
     op.save(update_fields=["state", "attempts", "next_attempt_at", "finished_at", "updated_at"])
     targets.mark(op, SyncState.PENDING)
-    enqueue_on_commit(op.pk)
+    refresh_counts_on_commit([op.organization_id])
+    enqueue_on_commit(op.pk, priority=op.priority)
     audit(
         actor=actor,
         action="sync_operation.retry",
@@ -34,29 +39,49 @@ def sync_operation_retry(*, actor: User | None, operation: SyncOperation) -> Syn
 
 @transaction.atomic
 def sync_operation_cancel(*, actor: User | None, operation: SyncOperation) -> SyncOperation:
-    """Stop an operation (and those waiting on it). What it already did in Auth0 stays:
-    reconcile shows the difference."""
+    """Stop an operation. What it already did in Auth0 stays (reconcile shows the
+    difference). Operations waiting for the Auth0 id it would have created end with it;
+    any other waiting operation is released and runs on its own."""
     op = SyncOperation.objects.select_for_update().get(pk=operation.pk)
+    _require_may_act(actor, op, "cancel")
     if op.state not in (OpState.QUEUED, OpState.FAILED):
         raise ServiceError(f"A {op.state} operation cannot be cancelled.")
-    cancelled = cancel_operation_tree(op)
+    ended = cancel_operation(op, reason=f"Cancelled by {_who(actor)}.")
     audit(
         actor=actor,
         action="sync_operation.cancel",
         organization=op.organization,
         target=f"{op.kind} #{op.pk}",
-        cancelled=cancelled,
+        ended=ended,
     )
     return op
 
 
-def cancel_operation_tree(op: SyncOperation) -> list[int]:
-    """Cancel an operation and everything waiting on it (call inside a transaction)."""
+def cancel_operation(op: SyncOperation, *, reason: str) -> list[int]:
+    """Cancel one operation and settle what waited on it (call inside a transaction).
+    Returns the ids of the waiting operations that ended with it."""
     now = timezone.now()
-    op.state, op.finished_at = OpState.CANCELLED, now
-    op.save(update_fields=["state", "finished_at", "updated_at"])
-    targets.mark(op, SyncState.FAILED, f"Cancelled by an operator: {op.kind}")
-    cancelled = [op.pk]
-    for child in op.dependents.filter(state=OpState.QUEUED):
-        cancelled += cancel_operation_tree(child)
-    return cancelled
+    op.state, op.finished_at, op.last_error = OpState.CANCELLED, now, reason
+    op.save(update_fields=["state", "finished_at", "last_error", "updated_at"])
+    targets.mark(op, SyncState.FAILED, f"{reason} ({op.kind})")
+    refresh_counts_on_commit([op.organization_id])
+    return settle_dependents_of_dead_end(op, f"Not sent: #{op.pk} ({op.kind}) was cancelled.")
+
+
+def _require_may_act(actor: User | None, op: SyncOperation, verb: str) -> None:
+    """Staff (and the system: commands, no actor) act on any operation. A customer admin
+    only on their organization's operations that a customer admin started: cancelling
+    staff or system work (a suspension's connection disables) would undo its enforcement.
+    Checked here, whatever the view showed."""
+    if actor is None or actor.is_staff:
+        return
+    if op.origin != Origin.CUSTOMER:
+        raise ServiceError(
+            f"Only staff can {verb} this change: it was started by staff or by the portal."
+        )
+    if op.organization is None or not is_org_admin(op.organization, actor.sub):
+        raise ServiceError(f"Only an administrator of this organization can {verb} this change.")
+
+
+def _who(actor: User | None) -> str:
+    return "the system" if actor is None else (actor.email or "an operator")

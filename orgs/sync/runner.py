@@ -1,8 +1,11 @@
-"""Running one SyncOperation: claim it, call its handler, record the outcome.
+"""Running one SyncOperation: claim it, call its handler under fencing, record the outcome.
 
-A claim is a conditional UPDATE (queued and due -> running, with a lease), so two workers
-never run one operation. Outcomes are written only by the claimant whose lease is still
-current; a worker that was presumed dead and comes back cannot overwrite a newer run.
+A claim is a conditional UPDATE (queued and due -> running, with a lease and our token),
+so at any moment at most one worker holds an operation. A claim is a lease, though: a
+worker that stalls past it (and past its lock) may find the operation handed to another.
+Fencing (orgs.sync.fencing) makes that stale worker harmless: every write it would still
+make to Auth0 or to the database is refused, and outcomes are recorded only while the
+claim is ours. See orgs/sync/fencing.py for the window that remains.
 """
 
 from __future__ import annotations
@@ -13,17 +16,27 @@ import random
 import socket
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from orgs.auth0.errors import Auth0Error, LockBusy, RateLimited
+from orgs.auth0.locks import resource_lock
 from orgs.models import OpState, SyncOperation, SyncState
 from orgs.sync import targets
-from orgs.sync.handlers import handler_for
+from orgs.sync.counts import refresh_counts_on_commit
+from orgs.sync.dependents import (
+    CREATE_KINDS,
+    settle_dependents_of_dead_end,
+    start_dependents_on_commit,
+)
+from orgs.sync.fencing import ClaimLost, Fence, fenced, new_fence
 from orgs.sync.outbox import enqueue_on_commit
+from orgs.sync.priority import priority
+from orgs.sync.registry import handler_for
 
 log = logging.getLogger(__name__)
 
@@ -49,20 +62,33 @@ def run_operation(op_id: int) -> str:
     if not claim(op_id, token):
         return "not-claimed"
     op.refresh_from_db()
-    try:
-        result = handler_for(op.kind)(op)
-    except Auth0Error as exc:
-        return _record_error(op, token, exc)
-    except Exception as exc:  # a bug must not strand the op: retry, then fail visibly
-        log.exception("sync operation %s (%s) crashed", op.pk, op.kind)
-        return _record_error(
-            op,
-            token,
-            Auth0Error(
-                f"Unexpected error: {type(exc).__name__}: {exc}", code="internal", retryable=True
-            ),
-        )
-    return _record_success(op, token, result or {})
+    fence = new_fence(op.pk, token)
+    with fenced(fence), priority(op.priority):
+        try:
+            result = _run_handler(op, fence)
+        except ClaimLost:
+            return "lease-lost"  # another worker owns it now; it records the outcome
+        except Auth0Error as exc:
+            return _record_error(op, token, exc)
+        except Exception as exc:  # a bug must not strand the op: retry, then fail visibly
+            log.exception("sync operation %s (%s) crashed", op.pk, op.kind)
+            return _record_error(op, token, _unexpected(exc))
+        return _record_success(op, token, result or {})
+
+
+def _run_handler(op: SyncOperation, fence: Fence) -> dict[str, Any]:
+    handler = handler_for(op.kind)
+    # The lock's keep-alive extends the claim's lease too: both expire together.
+    with resource_lock("op-target", op.target_key, on_extend=fence.extend_lease) as held:
+        result = handler(op)
+        held.verify()  # kept throughout, or what the handler read may be stale: retry
+    return result
+
+
+def _unexpected(exc: Exception) -> Auth0Error:
+    return Auth0Error(
+        f"Unexpected error: {type(exc).__name__}: {exc}", code="internal", retryable=True
+    )
 
 
 def claim(op_id: int, token: str) -> bool:
@@ -80,14 +106,14 @@ def claim(op_id: int, token: str) -> bool:
     return claimed == 1
 
 
-def _mine(op: SyncOperation, token: str) -> object:
+def _mine(op: SyncOperation, token: str) -> QuerySet[SyncOperation]:
     return SyncOperation.objects.filter(pk=op.pk, state=OpState.RUNNING, claimed_by=token)
 
 
 @transaction.atomic
-def _record_success(op: SyncOperation, token: str, result: dict[str, object]) -> str:
+def _record_success(op: SyncOperation, token: str, result: dict[str, Any]) -> str:
     now = timezone.now()
-    updated = _mine(op, token).update(  # type: ignore[attr-defined]
+    updated = _mine(op, token).update(
         state=OpState.SUCCEEDED,
         result=result,
         finished_at=now,
@@ -99,8 +125,12 @@ def _record_success(op: SyncOperation, token: str, result: dict[str, object]) ->
     if not updated:
         return "lease-lost"
     targets.mark_settled(op)
-    for child_id in op.dependents.filter(state=OpState.QUEUED).values_list("pk", flat=True):
-        enqueue_on_commit(child_id)
+    refresh_counts_on_commit([op.organization_id])
+    if op.kind in CREATE_KINDS and result.get("skipped"):
+        # Nothing was created, so nothing waiting for its id can ever run.
+        settle_dependents_of_dead_end(op, f"Not needed: {result['skipped']}.")
+    else:
+        start_dependents_on_commit(op.pk)
     return "succeeded"
 
 
@@ -111,7 +141,7 @@ def _record_error(op: SyncOperation, token: str, error: Auth0Error) -> str:
     out_of_tries = op.attempts >= settings.SYNC_MAX_ATTEMPTS and not waiting_only
     if error.retryable and not out_of_tries:
         retry_at = _retry_time(op.attempts, error, now)
-        updated = _mine(op, token).update(  # type: ignore[attr-defined]
+        updated = _mine(op, token).update(
             state=OpState.QUEUED,
             next_attempt_at=retry_at,
             lease_expires_at=None,
@@ -122,10 +152,10 @@ def _record_error(op: SyncOperation, token: str, error: Auth0Error) -> str:
             updated_at=now,
         )
         if updated:
-            enqueue_on_commit(op.pk, eta=retry_at)
+            enqueue_on_commit(op.pk, priority=op.priority, eta=retry_at)
         return "retrying" if updated else "lease-lost"
     message = _failure_message(error, out_of_tries)
-    updated = _mine(op, token).update(  # type: ignore[attr-defined]
+    updated = _mine(op, token).update(
         state=OpState.FAILED,
         finished_at=now,
         lease_expires_at=None,
@@ -135,6 +165,7 @@ def _record_error(op: SyncOperation, token: str, error: Auth0Error) -> str:
     )
     if updated:
         targets.mark(op, SyncState.FAILED, message)
+        refresh_counts_on_commit([op.organization_id])
     return "failed" if updated else "lease-lost"
 
 

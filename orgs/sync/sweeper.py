@@ -1,9 +1,10 @@
-"""The beat job that makes sure nothing is lost: due operations are (re-)sent, and
-operations whose worker died (running past their lease) are taken back."""
+"""The beat job that makes sure nothing is lost: operations whose worker died (running
+past their lease) are taken back and sent again at once, and due operations whose
+message was lost are re-sent."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
@@ -19,26 +20,39 @@ BATCH = 500
 def sweep() -> dict[str, int]:
     now = timezone.now()
     recovered = recover_expired_leases(now)
-    resent = 0
     due = (
         SyncOperation.objects.filter(state=OpState.QUEUED, next_attempt_at__lte=now - GRACE)
         .filter(Q(depends_on__isnull=True) | Q(depends_on__state=OpState.SUCCEEDED))
+        .exclude(pk__in=[pk for pk, _ in recovered])
         .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:BATCH]
+        .values_list("pk", "priority")[:BATCH]
     )
-    for op_id in due:
-        enqueue_now(op_id)
+    resent = 0
+    for op_id, priority in [*recovered, *due]:
+        enqueue_now(op_id, priority=priority)
         resent += 1
-    return {"recovered": recovered, "resent": resent}
+    return {"recovered": len(recovered), "resent": resent}
 
 
-def recover_expired_leases(now: object = None) -> int:
+def recover_expired_leases(now: datetime | None = None) -> list[tuple[int, str]]:
+    """Take back operations running past their lease; (id, priority) of each one taken.
+
+    Each is taken back with its own conditional UPDATE (still running, still expired), so
+    a worker whose heartbeat extended the lease a moment ago keeps it."""
     now = now or timezone.now()
-    stale = SyncOperation.objects.filter(state=OpState.RUNNING, lease_expires_at__lt=now)
-    return stale.update(
-        state=OpState.QUEUED,
-        next_attempt_at=now,
-        lease_expires_at=None,
-        claimed_by="",
-        last_error="The worker running this stopped; retrying.",
-    )
+    expired = SyncOperation.objects.filter(state=OpState.RUNNING, lease_expires_at__lt=now)
+    taken: list[tuple[int, str]] = []
+    for op_id, priority in expired.values_list("pk", "priority")[:BATCH]:
+        updated = SyncOperation.objects.filter(
+            pk=op_id, state=OpState.RUNNING, lease_expires_at__lt=now
+        ).update(
+            state=OpState.QUEUED,
+            next_attempt_at=now,
+            lease_expires_at=None,
+            claimed_by="",
+            last_error="The worker running this stopped; retrying.",
+            updated_at=now,
+        )
+        if updated:  # still open: the organization's counts do not change
+            taken.append((op_id, priority))
+    return taken

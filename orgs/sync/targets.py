@@ -1,12 +1,15 @@
-"""The sync state shown on every Auth0-backed row, kept in step with its operations."""
+"""What an operation targets, and the sync state shown on every Auth0-backed row, kept in
+step with its operations."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.apps import apps
 from django.db import models
 from django.utils import timezone
 
-from orgs.models import OpState, SyncOperation, SyncState
+from orgs.models import UNSETTLED_STATES, Organization, SyncOperation, SyncState
 
 _MODELS = {
     "organization": "orgs.Organization",
@@ -17,6 +20,33 @@ _MODELS = {
     "invitation": "orgs.Invitation",
     "member": "orgs.Member",
 }
+
+
+def target_type_of(instance: models.Model) -> str:
+    return instance._meta.model_name or type(instance).__name__.lower()
+
+
+def target_key_for(
+    *,
+    kind: str,
+    target_type: str,
+    target_id: int | None,
+    organization: Organization | None,
+    payload: dict[str, Any],
+) -> str:
+    """The natural identity of what an operation changes in Auth0.
+
+    A link is "this connection on this organization", whatever row id the portal gave
+    it: disabling deletes the row and enabling again makes a new one, and both operations
+    must share one lock and one notion of "something else is open here". An
+    application's URLs are per organization (one organization's batch is its own)."""
+    if kind == "organization_connection.sync":
+        return f"organizationconnection:{payload['organization_id']}:{payload['connection_id']}"
+    if kind == "connection_application.sync":
+        return f"connectionapplication:{payload['connection_id']}:{payload['application_id']}"
+    if target_type == "application":
+        return f"application:{target_id}:{organization.pk if organization else ''}"
+    return f"{target_type}:{target_id}"
 
 
 def model_for(target_type: str) -> type[models.Model] | None:
@@ -45,14 +75,10 @@ def mark(op: SyncOperation, state: str, error: str = "") -> None:
 
 
 def mark_settled(op: SyncOperation) -> None:
-    """In sync, unless another operation for the same target is still open or failed."""
+    """In sync, unless another operation on the same target is still open or failed."""
     others = SyncOperation.objects.filter(
-        target_type=op.target_type,
-        target_id=op.target_id,
-        state__in=[OpState.QUEUED, OpState.RUNNING, OpState.FAILED],
+        target_key=op.target_key, state__in=UNSETTLED_STATES
     ).exclude(pk=op.pk)
-    if op.target_type == "application":
-        others = others.filter(organization=op.organization)
     rows = target_rows(op)
     if rows is None:
         return

@@ -2,27 +2,50 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from orgs.models import OpState, Organization, OrgStatus, SyncOperation
+from orgs.models import ArchivedOperation, Organization, OrgStatus, SyncOperation
 from orgs.services import ServiceError
 from orgs.services.sync_ops import sync_operation_cancel, sync_operation_retry
 from orgs.views.access import SESSION_ORG, get_organization_for, staff_required
 
+ORGANIZATIONS_PER_PAGE = 50
+# What a row of the list shows; the wider columns (metadata, branding) stay in the database.
+_LIST_COLUMNS = (
+    "name",
+    "display_name",
+    "status",
+    "sync_state",
+    "sync_error",
+    "open_operations",
+    "failed_operations",
+)
+
 
 @staff_required
 def organization_list(request: HttpRequest) -> HttpResponse:
-    organizations = Organization.objects.exclude(status=OrgStatus.DELETED).annotate(
-        open_ops=Count(
-            "sync_operations",
-            filter=Q(sync_operations__state__in=[OpState.QUEUED, OpState.RUNNING]),
-        ),
-        failed_ops=Count("sync_operations", filter=Q(sync_operations__state=OpState.FAILED)),
+    query = request.GET.get("q", "").strip()
+    # get_page, not page: a junk or out-of-range ?page= gives the first or last page.
+    page = Paginator(_listed_organizations(query), ORGANIZATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
     )
-    return render(request, "orgs/organization_list.html", {"organizations": organizations})
+    return render(request, "orgs/organization_list.html", {"page": page, "query": query})
+
+
+def _listed_organizations(query: str) -> QuerySet[Organization]:
+    """Live organizations by name, then pk, so the order is total and pages never overlap.
+    The operation counts are the organization's own fields: no join, no count over the
+    operations table."""
+    organizations = Organization.objects.exclude(status=OrgStatus.DELETED)
+    if query:
+        organizations = organizations.filter(
+            Q(name__icontains=query) | Q(display_name__icontains=query)
+        )
+    return organizations.only(*_LIST_COLUMNS).order_by("name", "pk")
 
 
 @login_required
@@ -42,9 +65,21 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "urls": org.application_urls.select_related("application"),
         "invitations": org.invitations.prefetch_related("roles")[:50],
         "members": org.members.prefetch_related("roles")[:200],
-        "operations": org.sync_operations.select_related("depends_on")[:50],
+        **_operations_context(org),
     }
     return render(request, "orgs/organization_detail.html", context)
+
+
+def _operations_context(org: Organization) -> dict[str, object]:
+    """The live operations table, and how many older ones the archive holds
+    (orgs.sync.archive moves them out)."""
+    operations = list(org.sync_operations.select_related("depends_on")[:50])
+    return {
+        "operations": operations,
+        # "Sent with #N" links to that row only when it is on the page.
+        "shown_operation_ids": {op.pk for op in operations},
+        "archived_operations": ArchivedOperation.objects.filter(organization_id=org.pk).count(),
+    }
 
 
 @require_POST

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from email.utils import formatdate
+
 import httpx
 import pytest
 from auth0.management.errors import ConflictError, TooManyRequestsError
@@ -29,6 +31,19 @@ def test_a_429_is_retryable_at_the_rate_limit_reset() -> None:
     assert (error.status, error.code, error.retryable) == (429, "too_many_requests", True)
     assert error.retry_at == NOW + 7
     assert error.retry_in(now=NOW) == 7
+
+
+@pytest.mark.parametrize("skew", [30, -30], ids=["auth0-ahead", "auth0-behind"])
+def test_a_429s_retry_time_counts_from_auth0s_date_header_not_our_clock(skew: int) -> None:
+    auth0_now = int(NOW) + skew
+    headers = {"X-RateLimit-Reset": str(auth0_now + 7), "Date": formatdate(auth0_now, usegmt=True)}
+    error = error_from_response(429, {"message": "slow down"}, headers, now=NOW)
+    assert error.retry_at == NOW + 7
+
+
+def test_an_unusable_date_header_falls_back_on_our_clock() -> None:
+    headers = {"x-ratelimit-reset": str(int(NOW) + 7), "date": "not a date"}
+    assert error_from_response(429, None, headers, now=NOW).retry_at == int(NOW) + 7
 
 
 def test_a_429_without_headers_still_waits_a_moment() -> None:

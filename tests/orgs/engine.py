@@ -3,10 +3,16 @@ directly; the real-worker tests live in tests/orgs/test_workers.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from celery.signals import before_task_publish
 from django.db.models import Q
 from django.utils import timezone
 
 from orgs.models import OpState, SyncOperation
+from orgs.sync.outbox import RUN_TASK
 from orgs.sync.runner import run_operation
 
 
@@ -24,3 +30,29 @@ def drain(max_rounds: int = 50, *, skip_waits: bool = True) -> list[str]:
             return outcomes
         outcomes += [run_operation(op_id) for op_id in ids]
     raise AssertionError(f"operations did not settle: {outcomes[-10:]}")
+
+
+@contextmanager
+def published_operations() -> Iterator[list[tuple[int, str]]]:
+    """(operation id, queue) of every run task published inside the block."""
+    sent: list[tuple[int, str]] = []
+
+    def record(sender: Any = None, body: Any = None, routing_key: str = "", **_: Any) -> None:
+        if sender == RUN_TASK:
+            args = body[0] if isinstance(body, tuple | list) else body["args"]
+            sent.append((int(args[0]), routing_key))
+
+    before_task_publish.connect(record, weak=False)
+    try:
+        yield sent
+    finally:
+        before_task_publish.disconnect(record)
+
+
+def sent_ops(callbacks: list[Callable[[], Any]]) -> list[int]:
+    """Run on-commit callbacks captured by `django_capture_on_commit_callbacks` and
+    return the ids of the operations they sent to a worker."""
+    with published_operations() as sent:
+        for callback in callbacks:
+            callback()
+    return [op_id for op_id, _queue in sent]

@@ -26,7 +26,6 @@ from orgs.models import (
 from orgs.models.applications import UrlKind
 from orgs.services.applications import application_url_add
 from orgs.services.organizations import organization_create
-from orgs.sync.handlers import target_key
 from orgs.sync.runner import run_operation
 from portal.coordination import coordination_store, is_embedded
 from tests.orgs.engine import drain
@@ -69,7 +68,7 @@ def test_the_provisioning_flow_runs_the_same_on_either_coordination_store(
 
     # Another worker holds the organization's lock in this store: ours waits its turn.
     create = SyncOperation.objects.get(kind="organization.create")
-    held = lock_key("op-target", target_key(create))
+    held = lock_key("op-target", create.target_key)
     store.set(held, "another-worker", px=30_000)
     assert run_operation(create.pk) == "retrying"
     create.refresh_from_db()

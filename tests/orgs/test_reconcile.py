@@ -45,6 +45,11 @@ class Provisioned:
 
 @pytest.fixture
 def provisioned(imported_tenant: Any) -> Provisioned:
+    return provision(imported_tenant)
+
+
+def provision(imported_tenant: Any) -> Provisioned:
+    """Two organizations made through the portal and synced (shared by the task tests)."""
     app = Application.objects.get(client_id=DEMO_APP)
     initech = organization_create(actor=None, name="initech", display_name="Initech")
     application_url_add(
@@ -288,3 +293,36 @@ def test_an_auth0_outage_fails_the_command_instead_of_reporting_phantom_drift(
         call_command("auth0_reconcile", stdout=StringIO())
 
     assert not Connection.objects.filter(sync_state=SyncState.DRIFTED).exists()
+
+
+def test_a_rate_limit_part_way_through_the_command_is_waited_out_and_loses_no_finding(
+    provisioned: Provisioned,
+) -> None:
+    initech, umbrella = provisioned.initech, provisioned.umbrella
+    with auth0_call():
+        management_client().organizations.update(initech.auth0_id, display_name="Initrode")
+        management_client().organizations.update(umbrella.auth0_id, display_name="Umbrella Co")
+    provisioned.tenant.add_fault(
+        action="status",
+        status=429,
+        method="GET",
+        path=rf"^/api/v2/organizations/{umbrella.auth0_id}/enabled_connections",
+        times=1,
+    )
+
+    out = StringIO()
+    call_command("auth0_reconcile", stdout=out)
+
+    drifts = sorted(line for line in out.getvalue().splitlines() if line.startswith("DRIFT "))
+    assert drifts == [
+        "DRIFT Initech: fields differ: "
+        "{'display_name': {'portal': 'Initech', 'auth0': 'Initrode'}}",
+        "DRIFT Umbrella: fields differ: "
+        "{'display_name': {'portal': 'Umbrella', 'auth0': 'Umbrella Co'}}",
+    ], "the refused organization is checked again, and reported once"
+    assert provisioned.tenant.control("GET", "/stats")["faults_fired"]
+    assert set(
+        Organization.objects.filter(pk__in=[initech.pk, umbrella.pk]).values_list(
+            "sync_state", flat=True
+        )
+    ) == {SyncState.DRIFTED}

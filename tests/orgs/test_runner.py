@@ -13,10 +13,11 @@ from django.utils import timezone
 from orgs.auth0.errors import Auth0Error, LockBusy, RateLimited
 from orgs.models import OpState, SyncOperation, SyncState
 from orgs.sync import runner
-from orgs.sync.handlers import HANDLERS, _load
 from orgs.sync.outbox import record_operation
+from orgs.sync.registry import HANDLERS
 from orgs.sync.sweeper import recover_expired_leases, sweep
 from tests.factories import OrganizationFactory
+from tests.orgs.engine import sent_ops
 
 pytestmark = pytest.mark.django_db
 OUTCOMES: list[Any] = []
@@ -25,7 +26,6 @@ OUTCOMES: list[Any] = []
 @pytest.fixture(autouse=True)
 def test_handler(coordination: str) -> Iterator[None]:
     """A handler kind whose behaviour each test scripts: a value to return or an error."""
-    _load()
 
     def scripted(op: SyncOperation) -> dict[str, Any]:
         outcome = OUTCOMES.pop(0)
@@ -134,12 +134,12 @@ def test_a_dependent_waits_for_its_parent_and_starts_when_it_succeeds(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     parent = _op()
-    child = _op(org=parent.organization, depends_on=parent)
+    child = _op(depends_on=parent)  # another target: the same one would merge into it
     assert runner.run_operation(child.pk) == "waiting"
     OUTCOMES.extend([{"parent": 1}, {"child": 1}])
     with django_capture_on_commit_callbacks() as callbacks:
         assert runner.run_operation(parent.pk) == "succeeded"
-    assert len(callbacks) == 1  # the child is enqueued when the parent commits
+    assert len(sent_ops(callbacks)) == 1  # the child is enqueued when the parent commits
     assert runner.run_operation(child.pk) == "succeeded"
 
 
@@ -149,7 +149,7 @@ def test_an_expired_lease_is_taken_back_and_a_late_outcome_is_ignored() -> None:
     SyncOperation.objects.filter(pk=op.pk).update(
         lease_expires_at=timezone.now() - timedelta(seconds=1)
     )
-    assert recover_expired_leases() == 1
+    assert recover_expired_leases() == [(op.pk, op.priority)]
     op.refresh_from_db()
     assert op.state == OpState.QUEUED and op.attempts == 1
     assert runner._record_success(op, "dead-worker", {}) == "lease-lost"

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from django.core.management import get_commands
 
-from portal.celery import WORKER_QUEUES
+from portal.celery import BULK_WORKER_QUEUES, INTERACTIVE_WORKER_QUEUES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,7 +28,15 @@ def _command(service: dict[str, Any]) -> str:
 
 
 def test_it_has_every_production_service(compose: dict[str, Any]) -> None:
-    assert set(compose["services"]) == {"postgres", "redis", "web", "worker", "beat", "sandbox"}
+    assert set(compose["services"]) == {
+        "postgres",
+        "redis",
+        "web",
+        "worker",
+        "worker-bulk",
+        "beat",
+        "sandbox",
+    }
 
 
 def test_every_service_but_beat_has_a_health_check(compose: dict[str, Any]) -> None:
@@ -38,7 +46,7 @@ def test_every_service_but_beat_has_a_health_check(compose: dict[str, Any]) -> N
 
 
 def test_portal_services_wait_for_healthy_database_and_redis(compose: dict[str, Any]) -> None:
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "worker-bulk", "beat"):
         depends = compose["services"][name]["depends_on"]
         assert depends["postgres"]["condition"] == "service_healthy"
         assert depends["redis"]["condition"] == "service_healthy"
@@ -50,7 +58,9 @@ def test_commands_name_things_that_exist(compose: dict[str, Any]) -> None:
     for manage_command in re.findall(r"manage\.py (\w+)", _command(services["web"])):
         assert manage_command in get_commands()
     worker = _command(services["worker"])
-    assert "-A portal worker" in worker and f"-Q {WORKER_QUEUES}" in worker
+    assert "-A portal worker" in worker and f"-Q {INTERACTIVE_WORKER_QUEUES}" in worker
+    bulk = _command(services["worker-bulk"])
+    assert "-A portal worker" in bulk and f"-Q {BULK_WORKER_QUEUES}" in bulk
     assert "-A portal beat" in _command(services["beat"])
     assert "-m sandbox serve" in _command(services["sandbox"])
     makefile = (ROOT / "Makefile").read_text()

@@ -3,6 +3,7 @@ removing one URL is read, change, write, read back, all under the client's lock.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from orgs.auth0.client import as_dict, auth0_call, management_client
@@ -11,6 +12,10 @@ from orgs.auth0.locks import resource_lock
 
 URL_FIELDS = ("callbacks", "allowed_logout_urls", "web_origins")
 LOCK_WAIT = 2.0
+
+URLs = dict[str, list[str]]
+# Given the URLs the client has now, which to add and which to remove.
+UrlPlan = Callable[[URLs], tuple[URLs, URLs]]
 
 
 def get_client_urls(client_id: str) -> dict[str, list[str]]:
@@ -23,13 +28,16 @@ def get_client_urls(client_id: str) -> dict[str, list[str]]:
     return {field: list(client.get(field) or []) for field in URL_FIELDS}
 
 
-def change_client_urls(
-    client_id: str, *, add: dict[str, list[str]], remove: dict[str, list[str]]
-) -> dict[str, list[str]]:
-    """Add and remove URLs per field without losing anyone else's concurrent change."""
+def change_client_urls(client_id: str, *, plan: UrlPlan) -> URLs:
+    """Add and remove URLs per field without losing anyone else's concurrent change.
+
+    `plan` is called inside the client's lock, after the read: whatever it decides from
+    (the portal's rows) is read there too, so two runs can never act on decisions made
+    before one of them wrote."""
     # Holders keep it for three quick calls: waiting a little beats rescheduling.
     with resource_lock("client", client_id, wait=LOCK_WAIT) as lock:
         current = get_client_urls(client_id)
+        add, remove = plan(current)
         wanted = {
             field: _apply(current[field], add.get(field, []), remove.get(field, []))
             for field in URL_FIELDS

@@ -14,7 +14,7 @@ from orgs.auth0.client import (
 )
 from orgs.auth0.errors import Auth0Error
 from orgs.auth0.locks import resource_lock
-from orgs.auth0.operations.organizations import PORTAL_ID_KEY
+from orgs.auth0.operations.adoption import PORTAL_ID_KEY, create_or_adopt
 
 
 def create_connection(
@@ -35,21 +35,17 @@ def create_connection(
     }
     if display_name:
         body["display_name"] = display_name
-    try:
-        with auth0_call():
-            return as_dict(management_client().connections.create(**body))
-    except Auth0Error as exc:
-        if exc.status != 409:
-            raise
-    existing = find_connection(name)
-    if existing and (existing.get("metadata") or {}).get(PORTAL_ID_KEY) == portal_id:
-        return existing
-    raise Auth0Error(
-        f"A connection named '{name}' already exists in Auth0 and was not created for this "
-        "record. Import it, or choose another name.",
-        status=409,
-        code="connection_conflict",
-    )
+    return create_or_adopt(
+        create=lambda: management_client().connections.create(**body),
+        find=lambda: find_connection(name),
+        portal_id=portal_id,
+        conflict=Auth0Error(
+            f"A connection named '{name}' already exists in Auth0 and was not created for "
+            "this record. Import it, or choose another name.",
+            status=409,
+            code="connection_conflict",
+        ),
+    ).resource
 
 
 def find_connection(name: str) -> dict[str, Any] | None:

@@ -18,8 +18,7 @@ from orgs.auth0.client import (
 )
 from orgs.auth0.errors import Auth0Error
 from orgs.auth0.locks import resource_lock
-
-PORTAL_ID_KEY = "portal_id"
+from orgs.auth0.operations.adoption import PORTAL_ID_KEY, create_or_adopt
 
 
 def create_organization(
@@ -43,21 +42,18 @@ def create_organization(
         body["branding"] = branding
     if enabled_connections:
         body["enabled_connections"] = enabled_connections
-    try:
-        with auth0_call():
-            return {**as_dict(management_client().organizations.create(**body)), "created": True}
-    except Auth0Error as exc:
-        if exc.status != 409:
-            raise
-    existing = find_organization(name)
-    if existing and existing.get("metadata", {}).get(PORTAL_ID_KEY) == portal_id:
-        return {**existing, "created": False}
-    raise Auth0Error(
-        f"An organization named '{name}' already exists in Auth0 and was not created for "
-        "this record. Import it, or choose another name.",
-        status=409,
-        code="organization_conflict",
+    outcome = create_or_adopt(
+        create=lambda: management_client().organizations.create(**body),
+        find=lambda: find_organization(name),
+        portal_id=portal_id,
+        conflict=Auth0Error(
+            f"An organization named '{name}' already exists in Auth0 and was not created for "
+            "this record. Import it, or choose another name.",
+            status=409,
+            code="organization_conflict",
+        ),
     )
+    return {**outcome.resource, "created": outcome.created}
 
 
 def find_organization(name: str) -> dict[str, Any] | None:

@@ -1,9 +1,15 @@
 """Users and password-change tickets, for organizations with their own database connection
-(invite = create the user with a random password nobody ever sees, then a ticket)."""
+(invite = create the user with a random password nobody ever sees, then a ticket).
+
+An invited user carries the invitation's id in `app_metadata.portal_invitation_id`. That
+is the only proof the portal made it: the email alone is not (anyone may have signed up,
+or an administrator created the user by hand), so adopting and deleting both require it.
+"""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from typing import Any
 
 from orgs.auth0.client import (
@@ -18,8 +24,13 @@ from orgs.auth0.errors import Auth0Error
 PORTAL_USER_KEY = "portal_invitation_id"
 
 
-def create_invited_user(*, connection: str, email: str, portal_id: str) -> dict[str, Any]:
-    """Create the user (or adopt the one a lost response created)."""
+def create_invited_user(
+    *, connection: str, email: str, portal_id: str, earlier_portal_ids: Collection[str] = ()
+) -> dict[str, Any]:
+    """Create the user, or on a 409 adopt the one already in `connection` if it carries
+    `portal_id` (a lost response: our own create) or one of `earlier_portal_ids` (earlier
+    invitations of the same organization to the same email: a resend, which keeps the
+    user and re-labels it with the new invitation's id). Anyone else is refused."""
     # Discarded at once: the person sets their own password through the ticket.
     password = secrets.token_urlsafe(24) + "aA1!"
     try:
@@ -37,15 +48,51 @@ def create_invited_user(*, connection: str, email: str, portal_id: str) -> dict[
     except Auth0Error as exc:
         if exc.status != 409:
             raise
+    existing = find_connection_user(connection, email)
+    if existing is None:
+        raise Auth0Error(
+            f"A user {email} exists but could not be found in {connection}.",
+            status=409,
+            code="user_exists",
+        )
+    carried = invitation_id_of(existing)
+    if carried == portal_id:
+        return existing
+    if carried is not None and carried in earlier_portal_ids:
+        return label_invited_user(existing["user_id"], portal_id)
+    raise Auth0Error(
+        f"A user with this email already exists in {connection} and was not created by the "
+        "portal for an invitation to this organization, so the portal leaves it alone and "
+        "sends no invitation. Check who owns that account in Auth0: delete it there and "
+        "retry, or invite a different email address.",
+        status=409,
+        code="user_exists",
+    )
+
+
+def invitation_id_of(user: dict[str, Any]) -> str | None:
+    """The portal invitation the user was created for (None: not created by the portal)."""
+    # Auth0 leaves `app_metadata` out (or null) for a user created without any.
+    value = (user.get("app_metadata") or {}).get(PORTAL_USER_KEY)
+    return str(value) if value else None
+
+
+def label_invited_user(user_id: str, portal_id: str) -> dict[str, Any]:
+    """Point the user at a new invitation (app_metadata is merged per key: nothing else
+    the user carries is touched), so revoking that invitation may delete it."""
+    with auth0_call():
+        return as_dict(
+            management_client().users.update(user_id, app_metadata={PORTAL_USER_KEY: portal_id})
+        )
+
+
+def find_connection_user(connection: str, email: str) -> dict[str, Any] | None:
+    """The user with this email in this connection (emails are unique per connection)."""
     for user in find_users_by_email(email):
         identities = user.get("identities") or []
         if any(identity.get("connection") == connection for identity in identities):
             return user
-    raise Auth0Error(
-        f"A user {email} exists but could not be found in {connection}.",
-        status=409,
-        code="user_exists",
-    )
+    return None
 
 
 def find_users_by_email(email: str) -> list[dict[str, Any]]:

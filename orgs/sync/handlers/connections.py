@@ -14,10 +14,10 @@ from orgs.models import (
     OrgStatus,
     SyncOperation,
 )
-from orgs.sync.handlers import handles, require_auth0_id
+from orgs.sync.fencing import guarded_writes
+from orgs.sync.handlers import require_auth0_id
 
 
-@handles("organization_connection.sync")
 def sync_organization_connection(op: SyncOperation) -> dict[str, Any]:
     """Enabled with our flags while the row exists and the organization is active;
     disabled otherwise (removed, suspended, deleting)."""
@@ -35,7 +35,6 @@ def sync_organization_connection(op: SyncOperation) -> dict[str, Any]:
     return {"enabled": False}
 
 
-@handles("connection.create")
 def create_connection(op: SyncOperation) -> dict[str, Any]:
     connection = Connection.objects.get(pk=op.target_pk)
     if connection.auth0_id:
@@ -48,11 +47,11 @@ def create_connection(op: SyncOperation) -> dict[str, Any]:
         is_domain_connection=connection.is_domain_connection,
         portal_id=str(connection.portal_id),
     )
-    Connection.objects.filter(pk=connection.pk).update(auth0_id=created["id"])
+    with guarded_writes():
+        Connection.objects.filter(pk=connection.pk).update(auth0_id=created["id"])
     return {"auth0_id": created["id"]}
 
 
-@handles("connection.update")
 def update_connection(op: SyncOperation) -> dict[str, Any]:
     connection = Connection.objects.get(pk=op.target_pk)
     connections.update_connection(
@@ -64,16 +63,15 @@ def update_connection(op: SyncOperation) -> dict[str, Any]:
     return {"auth0_id": connection.auth0_id}
 
 
-@handles("connection.delete")
 def delete_connection(op: SyncOperation) -> dict[str, Any]:
     connection = Connection.objects.get(pk=op.target_pk)
     if connection.auth0_id:
         connections.delete_connection(connection.auth0_id)
-    Connection.objects.filter(pk=connection.pk).update(deleted_at=timezone.now())
+    with guarded_writes():
+        Connection.objects.filter(pk=connection.pk).update(deleted_at=timezone.now())
     return {"deleted": connection.name}
 
 
-@handles("connection_application.sync")
 def sync_connection_application(op: SyncOperation) -> dict[str, Any]:
     connection = Connection.objects.get(pk=op.payload["connection_id"])
     application = Application.objects.get(pk=op.payload["application_id"])

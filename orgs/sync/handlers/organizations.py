@@ -14,9 +14,9 @@ from orgs.models import (
     OrgStatus,
     SyncOperation,
 )
-from orgs.sync.handlers import handles
-from orgs.sync.handlers.applications import wanted_elsewhere
-from orgs.sync.runner_support import cover_operations
+from orgs.sync.dependents import cover_operations
+from orgs.sync.fencing import guarded_writes
+from orgs.sync.handlers.applications import by_kind, wanted_elsewhere
 
 MAX_INLINE = 10  # Auth0 accepts at most 10 enabled connections on create
 
@@ -28,7 +28,6 @@ def _organization(op: SyncOperation) -> Organization:
     return org
 
 
-@handles("organization.create")
 def create(op: SyncOperation) -> dict[str, Any]:
     """Create the organization with the connections waiting on it enabled in the same
     call: one request instead of one per connection, in a tighter rate-limit bucket."""
@@ -61,17 +60,19 @@ def create(op: SyncOperation) -> dict[str, Any]:
             {"connection_id": link.connection.auth0_id, **link.flags()} for link in links
         ],
     )
-    Organization.objects.filter(pk=org.pk).update(auth0_id=created["id"])
-    Organization.objects.filter(pk=org.pk, status=OrgStatus.PENDING).update(status=OrgStatus.ACTIVE)
     covered = []
     if created["created"]:  # an adopted organization may lack them: let the ops run
         inline = {link.connection_id for link in links}
         covered = [w for w in waiting if w.payload["connection_id"] in inline]
+    with guarded_writes():
+        Organization.objects.filter(pk=org.pk).update(auth0_id=created["id"])
+        Organization.objects.filter(pk=org.pk, status=OrgStatus.PENDING).update(
+            status=OrgStatus.ACTIVE
+        )
         cover_operations(covered, by=op)
     return {"auth0_id": created["id"], "inline_connections": len(covered)}
 
 
-@handles("organization.update")
 def update(op: SyncOperation) -> dict[str, Any]:
     org = _organization(op)
     if not org.auth0_id:
@@ -92,7 +93,6 @@ def update(op: SyncOperation) -> dict[str, Any]:
     return {"auth0_id": org.auth0_id}
 
 
-@handles("organization.delete")
 def delete(op: SyncOperation) -> dict[str, Any]:
     """Take everything the organization owns out of Auth0, then the organization itself.
     Each step tolerates having been done already, so a retry resumes where it stopped."""
@@ -105,11 +105,13 @@ def delete(op: SyncOperation) -> dict[str, Any]:
     for connection in org.owned_connections.filter(deleted_at=None):
         if connection.auth0_id:
             connections.delete_connection(connection.auth0_id)
-        connection.deleted_at = timezone.now()
-        connection.save(update_fields=["deleted_at"])
+        with guarded_writes():
+            connection.deleted_at = timezone.now()
+            connection.save(update_fields=["deleted_at"])
         deleted_connections.append(connection.name)
-    OrganizationConnection.objects.filter(organization=org).delete()
-    Organization.objects.filter(pk=org.pk).update(status=OrgStatus.DELETED)
+    with guarded_writes():
+        OrganizationConnection.objects.filter(organization=org).delete()
+        Organization.objects.filter(pk=org.pk).update(status=OrgStatus.DELETED)
     return {"removed_urls": removed_urls, "deleted_connections": deleted_connections}
 
 
@@ -123,16 +125,22 @@ def _created_but_unrecorded(org: Organization) -> str | None:
 
 
 def _remove_application_urls(org: Organization) -> int:
-    removed = 0
-    rows = ApplicationURL.objects.filter(organization=org).select_related("application")
-    by_client: dict[str, dict[str, list[str]]] = {}
-    for row in rows:
-        if not wanted_elsewhere(row):  # the organization itself is no longer live
-            by_client.setdefault(row.application.client_id, {}).setdefault(row.kind, []).append(
-                row.url
-            )
-    for client_id, remove in by_client.items():
-        clients.change_client_urls(client_id, add={}, remove=remove)
-        removed += sum(len(urls) for urls in remove.values())
-    rows.delete()
-    return removed
+    """Drop the organization's URLs from every application, except those another live
+    organization still wants, decided inside each client's lock."""
+    removed: list[ApplicationURL] = []
+    rows = ApplicationURL.objects.filter(organization=org)
+    for application_id in sorted(set(rows.values_list("application_id", flat=True))):
+        mine = list(rows.filter(application_id=application_id).select_related("application"))
+
+        def plan(
+            current: clients.URLs, mine: list[ApplicationURL] = mine
+        ) -> tuple[clients.URLs, clients.URLs]:
+            # The organization is no longer live, so its own rows never count as wanted.
+            unwanted = [row for row in mine if not wanted_elsewhere(row)]
+            removed.extend(unwanted)
+            return {}, by_kind(unwanted)
+
+        clients.change_client_urls(mine[0].application.client_id, plan=plan)
+    with guarded_writes():
+        rows.delete()
+    return len(removed)
