@@ -1,5 +1,10 @@
 """Import the tenant's applications, roles, connections and organizations, adopting what
-already exists (matched by Auth0 id, then by name) so running it twice changes nothing."""
+already exists (matched by Auth0 id, then by name) so running it twice changes nothing.
+
+A row with changes not yet in Auth0 (an open or failed operation on its natural identity,
+or a pending or failed sync state) is left as it is and reported as skipped: the queued
+operation pushes the portal's values, and the import must not revert them first. That
+includes a link being disabled (its row is already gone) and a member being removed."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from django.utils import timezone
 
 from orgs.auth0.operations import clients, connections, members, organizations, users
 from orgs.models import (
+    UNSETTLED_STATES,
     Application,
     Connection,
     ConnectionApplication,
@@ -21,14 +27,18 @@ from orgs.models import (
     OrganizationConnection,
     OrgStatus,
     Role,
+    SyncOperation,
     SyncState,
 )
 from orgs.models.connections import Strategy
 from orgs.secrets import split_secret_options
 from orgs.services.audit import audit
+from orgs.sync.priority import bulk_priority
 from portal.models import User
 
 IN_SYNC = {"sync_state": SyncState.IN_SYNC, "sync_error": ""}
+UNSYNCED = (SyncState.PENDING, SyncState.FAILED)
+NOT_IN_AUTH0 = "has changes not yet in Auth0"
 
 
 @dataclass
@@ -42,15 +52,38 @@ class ImportReport:
 
 def import_tenant(*, actor: User | None = None) -> ImportReport:
     report = ImportReport()
-    _import_applications(report)
-    _import_roles(report)
-    _import_connections(report)
-    _import_organizations(report)
+    with bulk_priority():
+        _import_applications(report)
+        _import_roles(report)
+        _import_connections(report)
+        _import_organizations(report)
     with transaction.atomic():
         audit(
             actor=actor, action="tenant.import", target=settings.AUTH0_DOMAIN, counts=report.counts
         )
     return report
+
+
+def _has_open_operation(target_key: str) -> bool:
+    """An open or failed operation on this natural identity: its change is not in Auth0."""
+    return SyncOperation.objects.filter(target_key=target_key, state__in=UNSETTLED_STATES).exists()
+
+
+def _unsettled(row: Any, target_key: str) -> bool:
+    """The row has changes Auth0 has not got yet, so importing would revert them."""
+    return _has_open_operation(target_key) or row.sync_state in UNSYNCED
+
+
+def _row_key(row: Any) -> str:
+    return f"{row._meta.model_name}:{row.pk}"
+
+
+def _link_key(org: Organization, connection: Connection) -> str:
+    return f"organizationconnection:{org.pk}:{connection.pk}"
+
+
+def _app_link_key(connection: Connection, application: Application) -> str:
+    return f"connectionapplication:{connection.pk}:{application.pk}"
 
 
 def _import_applications(report: ImportReport) -> None:
@@ -89,6 +122,7 @@ def _import_connections(report: ImportReport) -> None:
             continue
         plain, _secrets = split_secret_options(remote.get("options") or {}, remote["strategy"])
         connection = _adopt(
+            report,
             Connection,
             remote["id"],
             remote["name"],
@@ -100,12 +134,27 @@ def _import_connections(report: ImportReport) -> None:
                 "deleted_at": None,
             },
         )
-        for client_id in connections.connection_client_ids(remote["id"]):
-            if client_id in applications:
-                ConnectionApplication.objects.update_or_create(
-                    connection=connection, application=applications[client_id], defaults=IN_SYNC
-                )
+        if connection.auth0_id == remote["id"]:
+            for client_id in connections.connection_client_ids(remote["id"]):
+                if client_id in applications:
+                    _import_application_link(report, connection, applications[client_id])
         report.add("connections")
+
+
+def _import_application_link(
+    report: ImportReport, connection: Connection, application: Application
+) -> None:
+    link = ConnectionApplication.objects.filter(connection=connection, application=application)
+    existing = link.first()
+    if _has_open_operation(_app_link_key(connection, application)) or (
+        existing is not None and existing.sync_state in UNSYNCED
+    ):
+        label = f"connection {connection.name} for {application.name}"
+        report.skipped.append(f"{label}: {NOT_IN_AUTH0}")
+        return
+    ConnectionApplication.objects.update_or_create(
+        connection=connection, application=application, defaults=IN_SYNC
+    )
 
 
 def _import_organizations(report: ImportReport) -> None:
@@ -118,10 +167,12 @@ def _import_organizations(report: ImportReport) -> None:
             # A status the portal set on purpose: a suspended organization's connections are
             # disabled in Auth0 by design, and its links are what reactivation restores.
             fields["status"] = known.status
-        org = _adopt(Organization, remote["id"], remote["name"], fields)
+        org = _adopt(report, Organization, remote["id"], remote["name"], fields)
+        if org.auth0_id != remote["id"]:
+            continue  # a portal row not yet in Auth0 was left alone, and so are its children
         if not held:
-            _import_enabled_connections(org, remote["id"])
-        report.add("members", _import_members(org, remote["id"], roles))
+            _import_enabled_connections(report, org, remote["id"])
+        report.add("members", _import_members(report, org, remote["id"], roles))
         report.add("organizations")
 
 
@@ -140,32 +191,55 @@ def _org_fields(remote: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _import_enabled_connections(org: Organization, org_id: str) -> None:
+def _import_enabled_connections(report: ImportReport, org: Organization, org_id: str) -> None:
     shared_db = False
     for item in organizations.list_enabled_connections(org_id):
         connection = Connection.objects.filter(auth0_id=item["connection_id"]).first()
         if connection is None:
             continue
         shared_db |= connection.is_database and connection.is_shared
-        OrganizationConnection.objects.update_or_create(
-            organization=org,
-            connection=connection,
-            defaults={
-                **IN_SYNC,
-                "assign_membership_on_login": bool(item.get("assign_membership_on_login")),
-                "show_as_button": item.get("show_as_button", True) is not False,
-                "is_signup_enabled": bool(item.get("is_signup_enabled")),
-            },
-        )
+        _import_link(report, org, connection, item)
     model = MembershipModel.SHARED_DATABASE if shared_db else MembershipModel.ENTERPRISE_ONLY
     if org.owned_connections.filter(strategy=Strategy.DATABASE).exists():
         model = MembershipModel.OWN_DATABASE
     Organization.objects.filter(pk=org.pk).update(membership_model=model)
 
 
-def _import_members(org: Organization, org_id: str, roles: dict[str, Role]) -> int:
+def _import_link(
+    report: ImportReport, org: Organization, connection: Connection, item: dict[str, Any]
+) -> None:
+    """Adopt one enabled connection, unless the portal changed or disabled it meanwhile
+    (a disabled link's row is gone while its operation is queued: the key still says so)."""
+    link = OrganizationConnection.objects.filter(organization=org, connection=connection).first()
+    if _has_open_operation(_link_key(org, connection)) or (
+        link is not None and link.sync_state in UNSYNCED
+    ):
+        report.skipped.append(
+            f"connection {connection.name} on organization {org.name}: {NOT_IN_AUTH0}"
+        )
+        return
+    OrganizationConnection.objects.update_or_create(
+        organization=org,
+        connection=connection,
+        defaults={
+            **IN_SYNC,
+            "assign_membership_on_login": bool(item.get("assign_membership_on_login")),
+            "show_as_button": item.get("show_as_button", True) is not False,
+            "is_signup_enabled": bool(item.get("is_signup_enabled")),
+        },
+    )
+
+
+def _import_members(
+    report: ImportReport, org: Organization, org_id: str, roles: dict[str, Role]
+) -> int:
     count = 0
     for remote in members.list_members(org_id):
+        known = Member.objects.filter(organization=org, user_id=remote["user_id"]).first()
+        if known is not None and (known.removing or _unsettled(known, _row_key(known))):
+            label = known.email or known.user_id
+            report.skipped.append(f"member {label} of organization {org.name}: {NOT_IN_AUTH0}")
+            continue
         member, _ = Member.objects.update_or_create(
             organization=org,
             user_id=remote["user_id"],
@@ -181,7 +255,11 @@ def _import_members(org: Organization, org_id: str, roles: dict[str, Role]) -> i
     return count
 
 
-def _adopt(model: type[Any], auth0_id: str, name: str, fields: dict[str, Any]) -> Any:
+def _adopt(
+    report: ImportReport, model: type[Any], auth0_id: str, name: str, fields: dict[str, Any]
+) -> Any:
+    """The row for this Auth0 object, updated from Auth0; left as it is when it has changes
+    not yet in Auth0. A portal row never pushed (no Auth0 id, nothing queued) is adopted."""
     row = (
         model.objects.filter(auth0_id=auth0_id).first()
         or model.objects.filter(name=name, auth0_id=None)
@@ -190,6 +268,9 @@ def _adopt(model: type[Any], auth0_id: str, name: str, fields: dict[str, Any]) -
     )
     if row is None:
         row = model(auth0_id=auth0_id, name=name)
+    elif _has_open_operation(_row_key(row)) or (row.auth0_id and row.sync_state in UNSYNCED):
+        report.skipped.append(f"{model._meta.model_name} {row.name}: {NOT_IN_AUTH0}")
+        return row
     for key, value in {**fields, **IN_SYNC, "synced_at": timezone.now()}.items():
         setattr(row, key, value)
     row.auth0_id, row.name = auth0_id, name
