@@ -2,12 +2,18 @@
 tenant with Auth0's Enterprise buckets, and measure how close to the buckets' limit it got.
 
 Each organization: create it, enable the shared database connection, invite its first
-admin, add one callback URL to the shared demo application.
+admin, add one callback URL to the shared demo application. Provisioning is bulk work.
+
+With `interactive` > 0, a person's changes are made while the bulk run drains: that many
+display-name changes of the demo organizations, one every `INTERACTIVE_SPACING` seconds,
+each timed from the save to its operation having written Auth0 and read it back. The
+interactive lane has a worker process of its own, as in production.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -22,16 +28,21 @@ from orgs.auth0 import ratelimit
 from orgs.auth0.client import forget_clients
 from orgs.auth0.plans import endpoint_bucket
 from orgs.bench import processes
-from orgs.models import Application, OpState, SyncOperation
+from orgs.models import Application, OpState, Organization, SyncOperation
 from orgs.models.applications import UrlKind
 from orgs.services.applications import application_url_add
-from orgs.services.organizations import organization_create
+from orgs.services.organizations import organization_create, organization_update
+from orgs.sync.priority import bulk_priority
 from orgs.sync.sweeper import sweep
 from orgs.tenant_import import import_tenant
+from portal.celery import BULK_WORKER_QUEUES, INTERACTIVE_WORKER_QUEUES
 from portal.celery import app as celery_app
 from portal.coordination import coordination_store
 
 APPLICATION = "sandbox-demo-app"
+INTERACTIVE_ORGS = ("acme", "globex")
+INTERACTIVE_SPACING = 3.0  # seconds between a person's changes
+INTERACTIVE_START = 10.0  # into the bulk run, so its queues are full
 FAULT_RULES: list[dict[str, Any]] = [
     {"action": "status", "status": 503, "method": "*", "path": r"^/api/v2/", "probability": 0.02},
     {"action": "status", "status": 429, "method": "*", "path": r"^/api/v2/", "probability": 0.005},
@@ -68,6 +79,7 @@ class BenchConfig:
     burst: int | None
     faults: bool
     timeout: float
+    interactive: int = 0
 
 
 def run(config: BenchConfig, worker_env: dict[str, str]) -> dict[str, Any]:
@@ -81,8 +93,8 @@ def run(config: BenchConfig, worker_env: dict[str, str]) -> dict[str, Any]:
     workers: list[Any] = []
     try:
         import_tenant()
-        workers = processes.start_workers(config.workers, config.concurrency, env)
-        _wait_for_workers(config.workers)
+        workers = _start_workers(config, env)
+        _wait_for_workers(len(workers))
         control = httpx.Client(base_url=f"{sandbox_url}/__sandbox__", timeout=30)
         if config.faults:
             for rule in FAULT_RULES:
@@ -90,17 +102,70 @@ def run(config: BenchConfig, worker_env: dict[str, str]) -> dict[str, Any]:
         control.delete("/stats")
         ratelimit.reset_stats()
         started = time.monotonic()
-        _provision(config.orgs)
+        with bulk_priority():
+            _provision(config.orgs)
         provisioned = time.monotonic() - started
+        changes = _interactive_changes(config.interactive, started)
         settled = _wait_until_settled(config.timeout)
         seconds = time.monotonic() - started
         control.delete("/faults")
         report = _report(config, control, seconds, settled)
         report["provision_seconds"] = round(provisioned, 2)
+        if config.interactive:
+            report["interactive"] = _latencies(changes)
         return report
     finally:
         processes.stop(workers)
         processes.stop([sandbox])
+
+
+def _start_workers(config: BenchConfig, env: dict[str, str]) -> list[Any]:
+    if not config.interactive:
+        return processes.start_workers(config.workers, config.concurrency, env)
+    # Production's shape: bulk workers, and one interactive worker of its own.
+    bulk = processes.start_workers(
+        config.workers, config.concurrency, env, queues=BULK_WORKER_QUEUES
+    )
+    person = processes.start_workers(
+        1, 4, env, name="interactive", queues=INTERACTIVE_WORKER_QUEUES
+    )
+    return bulk + person
+
+
+def _interactive_changes(count: int, started: float) -> list[int]:
+    """Make `count` changes as a person would, spaced out during the bulk run; returns
+    the ids of the operations they recorded."""
+    op_ids: list[int] = []
+    for index in range(count):
+        due = started + INTERACTIVE_START + index * INTERACTIVE_SPACING
+        time.sleep(max(0.0, due - time.monotonic()))
+        org = Organization.objects.get(name=INTERACTIVE_ORGS[index % len(INTERACTIVE_ORGS)])
+        with transaction.atomic():
+            organization_update(
+                actor=None, organization=org, display_name=f"{org.name} change {index}"
+            )
+        op = SyncOperation.objects.filter(kind="organization.update", organization=org).latest("pk")
+        op_ids.append(op.pk)
+    return op_ids
+
+
+def _latencies(op_ids: list[int]) -> dict[str, Any]:
+    """Seconds from saving each change to its operation's success (Auth0 written and
+    read back), p50/p95, and whether the bulk run was still going when it landed."""
+    ops = SyncOperation.objects.filter(pk__in=set(op_ids), state=OpState.SUCCEEDED)
+    seconds = sorted(
+        (op.finished_at - op.created_at).total_seconds() for op in ops if op.finished_at
+    )
+    if not seconds:
+        return {"changes": len(op_ids), "succeeded": 0}
+    p95 = seconds[min(len(seconds) - 1, round(0.95 * (len(seconds) - 1)))]
+    return {
+        "changes": len(op_ids),
+        "succeeded": len(seconds),
+        "p50_seconds": round(statistics.median(seconds), 3),
+        "p95_seconds": round(p95, 3),
+        "max_seconds": round(seconds[-1], 3),
+    }
 
 
 def _wait_for_workers(count: int, timeout: float = 60) -> None:

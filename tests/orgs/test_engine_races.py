@@ -106,8 +106,7 @@ def test_a_connection_disabled_then_enabled_again_while_the_disable_is_in_flight
     organization_connection_enable(actor=None, organization=acme, connection=shared)
     enable = SyncOperation.objects.exclude(pk=disable.pk).get(state=OpState.QUEUED)
 
-    # Same natural target (organization + connection): it waits for the disable's lock.
-    assert run_operation(enable.pk) == "retrying"
+    enabling = run_operation(enable.pk)
     assert worker.join() == "succeeded"
     drain()
 
@@ -115,6 +114,8 @@ def test_a_connection_disabled_then_enabled_again_while_the_disable_is_in_flight
     assert shared.auth0_id in remote_org(state, "acme")["connections"]  # type: ignore[index]
     relinked = OrganizationConnection.objects.get(organization=acme, connection=shared)
     assert relinked.sync_state == SyncState.IN_SYNC, relinked.sync_error
+    # Same natural target (organization + connection): it waited for the disable's lock.
+    assert enabling == "retrying"
 
 
 @pytest.fixture

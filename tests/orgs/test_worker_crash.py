@@ -90,7 +90,9 @@ def test_a_killed_worker_s_operation_is_taken_back_and_finishes_exactly_once(
             "the first worker to claim the operation",
             timeout=60,
         )
-        time.sleep(0.5)  # well inside the delayed POST
+        # Kill it while its POST is held by the delay fault (the fault has fired).
+        _poll(lambda: imported_tenant.app.stats.faults >= 1, "the create's POST to be sent")
+        assert SyncOperation.objects.get(pk=op.pk).state == OpState.RUNNING
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
 

@@ -35,6 +35,12 @@ class Command(BaseCommand):
             "--faults", action="store_true", help="inject 5xx, 429 and apply-then-fail faults"
         )
         parser.add_argument("--timeout", type=float, default=1200.0)
+        parser.add_argument(
+            "--interactive",
+            type=int,
+            default=0,
+            help="a person's changes made during the bulk run (timed save -> in Auth0)",
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON line")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -75,6 +81,7 @@ class Command(BaseCommand):
             burst=options["burst"],
             faults=options["faults"],
             timeout=options["timeout"],
+            interactive=options["interactive"],
         )
         worker_env = {key: os.environ[key] for key in ("DATABASE_URL", "REDIS_URL", "LOG_LEVEL")}
         report = run(config, worker_env)
