@@ -21,15 +21,21 @@ from orgs.models import (
     SyncOperation,
     SyncState,
 )
+from orgs.services.connections import (
+    organization_connection_disable,
+    organization_connection_update,
+)
+from orgs.services.members import member_remove, member_role_assign
 from orgs.services.organizations import (
     organization_create,
     organization_delete,
     organization_reactivate,
     organization_suspend,
+    organization_update,
 )
 from orgs.tenant_import import import_tenant
 from tests.factories import OrganizationFactory
-from tests.orgs.services import remote_org, rows, settle
+from tests.orgs.services import remote_org, role_id, rows, settle, shared_connection
 
 pytestmark = pytest.mark.django_db
 CLOCKS = {"synced_at", "updated_at", "imported_at", "created_at"}
@@ -160,3 +166,94 @@ def test_it_leaves_an_organization_being_deleted_alone(imported_tenant: Any) -> 
     assert Organization.objects.get(name="acme").status == OrgStatus.DELETING
     settle(imported_tenant)
     assert remote_org(imported_tenant.state(), "acme") is None
+
+
+def _acme() -> Organization:
+    return Organization.objects.get(name="acme")
+
+
+def _acme_link() -> OrganizationConnection:
+    return OrganizationConnection.objects.get(organization__name="acme")
+
+
+def _acme_member(email: str) -> Member:
+    return Member.objects.get(organization__name="acme", email=email)
+
+
+def test_a_queued_display_name_change_survives_a_re_import(imported_tenant: Any) -> None:
+    organization_update(actor=None, organization=_acme(), display_name="Acme Renamed")
+
+    report = import_tenant()
+
+    assert "organization acme: has changes not yet in Auth0" in report.skipped
+    assert _acme().display_name == "Acme Renamed"
+    remote = remote_org(settle(imported_tenant), "acme")
+    assert remote is not None and remote["display_name"] == "Acme Renamed"
+
+
+def test_a_queued_role_change_survives_a_re_import(imported_tenant: Any) -> None:
+    member = _acme_member("member@acme.test")
+    member_role_assign(actor=None, member=member, role_name="org-admin")
+
+    report = import_tenant()
+
+    assert "member member@acme.test of organization acme: has changes not yet in Auth0" in (
+        report.skipped
+    )
+    assert member.role_names() == ["org-admin", "org-member"]
+    remote = remote_org(settle(imported_tenant), "acme")
+    assert remote is not None
+    roles = remote["members"][member.user_id]["roles"]
+    assert sorted(roles) == sorted([role_id("org-admin"), role_id("org-member")])
+
+
+def test_a_connection_being_disabled_is_not_enabled_again_by_a_re_import(
+    imported_tenant: Any,
+) -> None:
+    organization_connection_disable(actor=None, link=_acme_link())
+
+    report = import_tenant()
+
+    name = shared_connection().name
+    assert f"connection {name} on organization acme: has changes not yet in Auth0" in (
+        report.skipped
+    )
+    assert not OrganizationConnection.objects.filter(organization__name="acme").exists()
+    remote = remote_org(settle(imported_tenant), "acme")
+    assert remote is not None and remote["connections"] == {}
+
+
+def test_a_queued_link_flag_change_survives_a_re_import(imported_tenant: Any) -> None:
+    organization_connection_update(actor=None, link=_acme_link(), assign_membership_on_login=True)
+
+    report = import_tenant()
+
+    name = shared_connection().name
+    assert f"connection {name} on organization acme: has changes not yet in Auth0" in (
+        report.skipped
+    )
+    assert _acme_link().assign_membership_on_login is True
+    remote = remote_org(settle(imported_tenant), "acme")
+    assert remote is not None
+    assert remote["connections"][shared_connection().auth0_id]["assign_membership_on_login"]
+
+
+def test_a_member_being_removed_is_not_revived_by_a_re_import(imported_tenant: Any) -> None:
+    member = _acme_member("member@acme.test")
+    member_remove(actor=None, member=member)
+
+    report = import_tenant()
+
+    assert "member member@acme.test of organization acme: has changes not yet in Auth0" in (
+        report.skipped
+    )
+    member.refresh_from_db()
+    assert member.removing
+    remote = remote_org(settle(imported_tenant), "acme")
+    assert remote is not None and member.user_id not in remote["members"]
+
+
+def test_a_re_import_with_nothing_queued_skips_nothing(imported_tenant: Any) -> None:
+    report = import_tenant()
+
+    assert report.skipped == []
