@@ -162,15 +162,14 @@ def _interactive_changes(count: int, started: float, changes: list[tuple[int, da
 def _latencies(changes: list[tuple[int, datetime]]) -> dict[str, Any]:
     """Seconds from saving each change to the success of the operation that carried it
     (Auth0 written and read back): p50, p95 and the slowest."""
-    finished = dict(
-        SyncOperation.objects.filter(
-            pk__in={op_id for op_id, _ in changes}, state=OpState.SUCCEEDED
-        ).values_list("pk", "finished_at")
-    )
+    succeeded = SyncOperation.objects.filter(
+        pk__in={op_id for op_id, _ in changes}, state=OpState.SUCCEEDED
+    ).exclude(finished_at=None)
+    finished: dict[int, datetime] = {op.pk: op.finished_at for op in succeeded if op.finished_at}
     seconds = sorted(
         (finished[op_id] - saved_at).total_seconds()
         for op_id, saved_at in changes
-        if finished.get(op_id)
+        if op_id in finished
     )
     if not seconds:
         return {"changes": len(changes), "succeeded": 0}
