@@ -10,7 +10,7 @@ from orgs.services.audit import audit
 from orgs.services.errors import ServiceError
 from orgs.sync import targets
 from orgs.sync.counts import refresh_counts_on_commit
-from orgs.sync.dependents import settle_dependents_of_dead_end
+from orgs.sync.dependents import requeue_or_fold, settle_dependents_of_dead_end
 from orgs.sync.outbox import enqueue_on_commit
 from portal.access import is_org_admin
 from portal.models import User
@@ -22,12 +22,19 @@ def sync_operation_retry(*, actor: User | None, operation: SyncOperation) -> Syn
     _require_may_act(actor, op, "retry")
     if op.state != OpState.FAILED:
         raise ServiceError(f"Only failed operations can be retried; this one is {op.state}.")
-    op.state, op.attempts, op.next_attempt_at = OpState.QUEUED, 0, timezone.now()
-    op.finished_at = None
-    op.save(update_fields=["state", "attempts", "next_attempt_at", "finished_at", "updated_at"])
+    twin = requeue_or_fold(
+        SyncOperation.objects.filter(pk=op.pk, state=OpState.FAILED),
+        op,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        finished_at=None,
+        updated_at=timezone.now(),
+    )
+    op.refresh_from_db()
     targets.mark(op, SyncState.PENDING)
     refresh_counts_on_commit([op.organization_id])
-    enqueue_on_commit(op.pk, priority=op.priority)
+    if twin is None:  # else the same change, queued again since, carries it
+        enqueue_on_commit(op.pk, priority=op.priority)
     audit(
         actor=actor,
         action="sync_operation.retry",

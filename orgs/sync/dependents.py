@@ -14,10 +14,13 @@ not enabled yet". So:
 
 from __future__ import annotations
 
-from django.db import transaction
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from orgs.models import OpState, SyncOperation, SyncState
+from orgs.models import OpState, Priority, SyncOperation, SyncState
 from orgs.sync import targets
 from orgs.sync.counts import refresh_counts_on_commit
 from orgs.sync.outbox import enqueue_now
@@ -86,3 +89,49 @@ def cover_operations(operations: list[SyncOperation], *, by: SyncOperation) -> N
         targets.mark_settled(covered)
         start_dependents_on_commit(covered.pk)
     refresh_counts_on_commit(op.organization_id for op in operations)
+
+
+def requeue_or_fold(
+    mine: QuerySet[SyncOperation], op: SyncOperation, **fields: Any
+) -> SyncOperation | None:
+    """Put `op` back in the queue (`mine` is the conditional filter that proves it is
+    ours to move), unless the same change was queued again meanwhile: then that twin
+    carries it (handlers read the wish when they run), so `op` is folded into it and
+    what waited on `op` waits on the twin. Returns the twin when folded, else None.
+    Raises nothing when `op` is no longer ours: `mine` simply matches no row."""
+    twin = _queued_twin(op)
+    if twin is None:
+        try:
+            with transaction.atomic():  # a twin recorded this instant makes this fail
+                mine.update(state=OpState.QUEUED, **fields)
+            return None
+        except IntegrityError:
+            twin = _queued_twin(op)
+            if twin is None:
+                raise
+    now = timezone.now()
+    if mine.update(
+        state=OpState.SUCCEEDED,
+        result={"covered_by": twin.pk},
+        finished_at=now,
+        lease_expires_at=None,
+        updated_at=now,
+    ):
+        SyncOperation.objects.filter(depends_on=op, state=OpState.QUEUED).update(depends_on=twin)
+        if op.priority == Priority.INTERACTIVE and twin.priority == Priority.BULK:
+            SyncOperation.objects.filter(pk=twin.pk).update(priority=Priority.INTERACTIVE)
+            twin_id = twin.pk
+            transaction.on_commit(
+                lambda: enqueue_now(twin_id, priority=Priority.INTERACTIVE), robust=True
+            )
+        refresh_counts_on_commit([op.organization_id])
+    return twin
+
+
+def _queued_twin(op: SyncOperation) -> SyncOperation | None:
+    return (
+        SyncOperation.objects.select_for_update()
+        .filter(idempotency_key=op.idempotency_key, state=OpState.QUEUED)
+        .exclude(pk=op.pk)
+        .first()
+    )

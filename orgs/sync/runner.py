@@ -30,6 +30,7 @@ from orgs.sync import targets
 from orgs.sync.counts import refresh_counts_on_commit
 from orgs.sync.dependents import (
     CREATE_KINDS,
+    requeue_or_fold,
     settle_dependents_of_dead_end,
     start_dependents_on_commit,
 )
@@ -141,8 +142,12 @@ def _record_error(op: SyncOperation, token: str, error: Auth0Error) -> str:
     out_of_tries = op.attempts >= settings.SYNC_MAX_ATTEMPTS and not waiting_only
     if error.retryable and not out_of_tries:
         retry_at = _retry_time(op.attempts, error, now)
-        updated = _mine(op, token).update(
-            state=OpState.QUEUED,
+        mine = _mine(op, token)
+        if not mine.exists():
+            return "lease-lost"
+        twin = requeue_or_fold(
+            mine,
+            op,
             next_attempt_at=retry_at,
             lease_expires_at=None,
             last_error=str(error),
@@ -151,9 +156,10 @@ def _record_error(op: SyncOperation, token: str, error: Auth0Error) -> str:
             attempts=F("attempts") - 1 if waiting_only else F("attempts"),
             updated_at=now,
         )
-        if updated:
-            enqueue_on_commit(op.pk, priority=op.priority, eta=retry_at)
-        return "retrying" if updated else "lease-lost"
+        if twin is not None:
+            return "merged"  # the same change, queued again meanwhile, carries it
+        enqueue_on_commit(op.pk, priority=op.priority, eta=retry_at)
+        return "retrying"
     message = _failure_message(error, out_of_tries)
     updated = _mine(op, token).update(
         state=OpState.FAILED,

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from orgs.models import OpState, SyncOperation
+from orgs.sync.dependents import requeue_or_fold
 from orgs.sync.outbox import enqueue_now
 
 # Operations normally arrive on time through their own message; only resend the late ones.
@@ -42,17 +44,22 @@ def recover_expired_leases(now: datetime | None = None) -> list[tuple[int, str]]
     now = now or timezone.now()
     expired = SyncOperation.objects.filter(state=OpState.RUNNING, lease_expires_at__lt=now)
     taken: list[tuple[int, str]] = []
-    for op_id, priority in expired.values_list("pk", "priority")[:BATCH]:
-        updated = SyncOperation.objects.filter(
-            pk=op_id, state=OpState.RUNNING, lease_expires_at__lt=now
-        ).update(
-            state=OpState.QUEUED,
-            next_attempt_at=now,
-            lease_expires_at=None,
-            claimed_by="",
-            last_error="The worker running this stopped; retrying.",
-            updated_at=now,
-        )
-        if updated:  # still open: the organization's counts do not change
-            taken.append((op_id, priority))
+    for op in expired[:BATCH]:
+        with transaction.atomic():
+            mine = SyncOperation.objects.filter(
+                pk=op.pk, state=OpState.RUNNING, lease_expires_at__lt=now
+            )
+            if not mine.exists():
+                continue  # its worker extended the lease a moment ago
+            twin = requeue_or_fold(
+                mine,
+                op,
+                next_attempt_at=now,
+                lease_expires_at=None,
+                claimed_by="",
+                last_error="The worker running this stopped; retrying.",
+                updated_at=now,
+            )
+        if twin is None:  # still open: the organization's counts do not change
+            taken.append((op.pk, op.priority))
     return taken
