@@ -12,7 +12,7 @@ from orgs.auth0.errors import RateLimited
 from orgs.auth0.plans import BucketLimit
 from orgs.auth0.ratelimit import WAKE_MARGIN, RateLimiter
 from portal.coordination import coordination_store
-from tests.gateway._clock import FakeClock
+from tests.gateway._clock import FakeClock, exact_limiter
 
 pytestmark = pytest.mark.usefixtures("coordination")
 
@@ -30,15 +30,7 @@ def clock() -> FakeClock:
 
 
 def exact(clock: FakeClock, limits: dict[str, BucketLimit] = LIMITS) -> RateLimiter:
-    """A limiter without safety margins, so the arithmetic is Auth0's own."""
-    return RateLimiter(
-        coordination_store(),
-        limits,
-        clock=clock,
-        sleep=clock.sleep,
-        rate_safety=1.0,
-        burst_safety=0,
-    )
+    return exact_limiter(clock, limits)
 
 
 def test_a_fresh_bucket_starts_full_and_then_says_when_the_next_token_is_due(

@@ -17,7 +17,7 @@ from orgs.auth0.errors import RateLimited
 from orgs.auth0.plans import BucketLimit, buckets_for_plan
 from orgs.auth0.ratelimit import WAKE_MARGIN, RateLimiter
 from portal.coordination import coordination_store
-from tests.gateway._clock import FakeClock
+from tests.gateway._clock import FakeClock, exact_limiter
 
 pytestmark = pytest.mark.usefixtures("coordination")
 
@@ -38,15 +38,7 @@ def clock() -> FakeClock:
 
 
 def exact(clock: FakeClock, limits: dict[str, BucketLimit] = LIMITS) -> RateLimiter:
-    """A limiter without safety margins on simulated time, so the arithmetic is exact."""
-    return RateLimiter(
-        coordination_store(),
-        limits,
-        clock=clock,
-        sleep=clock.sleep,
-        rate_safety=1.0,
-        burst_safety=0,
-    )
+    return exact_limiter(clock, limits)
 
 
 def throttled_headers(auth0_now: float, reset_in: float, limit: int = 10) -> dict[str, str]:
