@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",  # widget templates for portal.forms.PortalFormRenderer
     "django_htmx",
     "portal",
     "orgs",
@@ -88,6 +89,7 @@ TEMPLATES = [
         },
     },
 ]
+FORM_RENDERER = "portal.forms.PortalFormRenderer"
 
 # --- Database -------------------------------------------------------------------------
 # Empty values (a copied .env.example) count as unset.

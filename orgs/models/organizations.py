@@ -49,6 +49,9 @@ class Organization(Synced):
     # whole operations table.
     open_operations = models.PositiveIntegerField(default=0, editable=False)
     failed_operations = models.PositiveIntegerField(default=0, editable=False)
+    # Bumped by every edit: a form carries the version it was opened at, so a second
+    # person's save over a change they never saw is refused, not silently applied.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -121,7 +121,7 @@ def organization_connection_enable(
     )
     if not created:
         raise ServiceError(f"{connection} is already enabled on {organization}.")
-    _record_link_sync(link, actor)
+    _record_link_sync(link, actor, intent="enable")
     audit(
         actor=actor,
         action="organization_connection.enable",
@@ -142,7 +142,7 @@ def organization_connection_update(
     for flag, value in flags.items():
         setattr(link, flag, bool(value))
     link.save()
-    _record_link_sync(link, actor)
+    _record_link_sync(link, actor, intent="update")
     audit(
         actor=actor,
         action="organization_connection.update",
@@ -156,7 +156,11 @@ def organization_connection_update(
 @transaction.atomic
 def organization_connection_disable(*, actor: User | None, link: OrganizationConnection) -> None:
     organization, connection = link.organization, link.connection
-    payload: dict[str, Any] = {"organization_id": organization.pk, "connection_id": connection.pk}
+    payload: dict[str, Any] = {
+        "organization_id": organization.pk,
+        "connection_id": connection.pk,
+        "intent": "disable",  # what the timeline says (orgs.sync.describe)
+    }
     link_id = link.pk
     link.delete()
     link.pk = link_id  # the operation's natural target (organization + connection) remains
@@ -177,7 +181,7 @@ def organization_connection_disable(*, actor: User | None, link: OrganizationCon
     )
 
 
-def _record_link_sync(link: OrganizationConnection, actor: User | None) -> None:
+def _record_link_sync(link: OrganizationConnection, actor: User | None, *, intent: str) -> None:
     parent = awaited_create(link.connection, "connection.create") or awaited_create(
         link.organization, "organization.create"
     )
@@ -185,7 +189,11 @@ def _record_link_sync(link: OrganizationConnection, actor: User | None) -> None:
         kind="organization_connection.sync",
         target=link,
         organization=link.organization,
-        payload={"organization_id": link.organization_id, "connection_id": link.connection_id},
+        payload={
+            "organization_id": link.organization_id,
+            "connection_id": link.connection_id,
+            "intent": intent,
+        },
         depends_on=parent,
         actor=actor,
     )
@@ -200,7 +208,7 @@ def connection_enable_application(
     )
     if not created:
         raise ServiceError(f"{connection} is already enabled for {application}.")
-    _record_application_sync(actor, link, "connection.enable_application")
+    _record_application_sync(actor, link, "connection.enable_application", intent="enable")
     return link
 
 
@@ -216,16 +224,22 @@ def connection_disable_application(
     link_id = link.pk
     link.delete()
     link.pk = link_id  # the operation targets the row that was
-    _record_application_sync(actor, link, "connection.disable_application")
+    _record_application_sync(actor, link, "connection.disable_application", intent="disable")
 
 
-def _record_application_sync(actor: User | None, link: ConnectionApplication, action: str) -> None:
+def _record_application_sync(
+    actor: User | None, link: ConnectionApplication, action: str, *, intent: str
+) -> None:
     connection, application = link.connection, link.application
     record_operation(
         kind="connection_application.sync",
         target=link,
         organization=connection.organization,
-        payload={"connection_id": connection.pk, "application_id": application.pk},
+        payload={
+            "connection_id": connection.pk,
+            "application_id": application.pk,
+            "intent": intent,
+        },
         depends_on=awaited_create(connection, "connection.create"),
         actor=actor,
     )

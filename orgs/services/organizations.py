@@ -92,11 +92,20 @@ def organization_create(
 
 @transaction.atomic
 def organization_update(
-    *, actor: User | None, organization: Organization, **changes: Any
+    *,
+    actor: User | None,
+    organization: Organization,
+    expected_version: int | None = None,
+    **changes: Any,
 ) -> Organization:
-    """Change display name, branding or metadata (the name is fixed once created)."""
+    """Change display name, branding or metadata (the name is fixed once created).
+
+    `expected_version` is the version the person's form was opened at: if someone saved
+    in between, the change is refused with what they changed (EditConflict)."""
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     _require_live(org)
+    if expected_version is not None and expected_version != org.version:
+        raise EditConflict(org, since_version=expected_version)
     allowed = {"display_name", "logo_url", "primary_color", "page_background_color", "metadata"}
     unknown = set(changes) - allowed
     if unknown:
@@ -106,6 +115,7 @@ def organization_update(
     for field, value in changes.items():
         setattr(org, field, value)
     _validate(org)
+    org.version += 1
     org.save()
     record_operation(
         kind="organization.update",
@@ -121,8 +131,43 @@ def organization_update(
         organization=org,
         target=org.name,
         changed={f: [before[f], changes[f]] for f in changes if before[f] != changes[f]},
+        version=org.version,
     )
     return org
+
+
+FIELD_LABELS = {
+    "display_name": "display name",
+    "logo_url": "logo URL",
+    "primary_color": "primary colour",
+    "page_background_color": "page background colour",
+    "metadata": "metadata",
+}
+
+
+class EditConflict(ServiceError):
+    """Someone saved the organization after this person opened the form."""
+
+    def __init__(self, org: Organization, *, since_version: int) -> None:
+        self.current_version = org.version
+        self.changes = _changes_since(org, since_version)
+        who = sorted({label for label, _ in self.changes}) or ["someone"]
+        fields = sorted({field for _, fields in self.changes for field in fields})
+        what = ", ".join(FIELD_LABELS.get(f, f) for f in fields) or "its settings"
+        super().__init__(
+            f"{' and '.join(who)} changed {what} of {org} while you were editing. "
+            "Your changes were not saved: review the current values and save again."
+        )
+
+
+def _changes_since(org: Organization, version: int) -> list[tuple[str, list[str]]]:
+    """(who, changed fields) of every save after `version`, oldest first."""
+    events = org.audit_events.filter(action="organization.update").order_by("id")
+    return [
+        (event.actor_label, sorted(event.details.get("changed", {})))
+        for event in events
+        if int(event.details.get("version") or 0) > version
+    ]
 
 
 @transaction.atomic
@@ -135,7 +180,7 @@ def organization_suspend(*, actor: User | None, organization: Organization) -> O
         )
     org.status = OrgStatus.SUSPENDED
     org.save(update_fields=["status", "updated_at"])
-    _resync_connections(org, actor)
+    _resync_connections(org, actor, intent="suspend")
     audit(actor=actor, action="organization.suspend", organization=org, target=org.name)
     transaction.on_commit(lambda: forget_access(organization=org))  # end its portal sessions
     return org
@@ -148,7 +193,7 @@ def organization_reactivate(*, actor: User | None, organization: Organization) -
         raise ServiceError("Only suspended organizations can be reactivated.")
     org.status = OrgStatus.ACTIVE
     org.save(update_fields=["status", "updated_at"])
-    _resync_connections(org, actor)
+    _resync_connections(org, actor, intent="reactivate")
     audit(actor=actor, action="organization.reactivate", organization=org, target=org.name)
     return org
 
@@ -179,14 +224,18 @@ def organization_delete(
     return org
 
 
-def _resync_connections(org: Organization, actor: User | None) -> None:
+def _resync_connections(org: Organization, actor: User | None, *, intent: str) -> None:
     parent = awaited_create(org, "organization.create")
     for link in OrganizationConnection.objects.filter(organization=org):
         record_operation(
             kind="organization_connection.sync",
             target=link,
             organization=org,
-            payload={"organization_id": org.pk, "connection_id": link.connection_id},
+            payload={
+                "organization_id": org.pk,
+                "connection_id": link.connection_id,
+                "intent": intent,
+            },
             depends_on=parent,
             actor=actor,
         )

@@ -6,12 +6,14 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from orgs.models import ArchivedOperation, Organization, OrgStatus, SyncOperation
 from orgs.services import ServiceError
 from orgs.services.sync_ops import sync_operation_cancel, sync_operation_retry
 from orgs.views.access import SESSION_ORG, get_organization_for, staff_required
+from orgs.views.timeline import timeline_context
 
 ORGANIZATIONS_PER_PAGE = 50
 # What a row of the list shows; the wider columns (metadata, branding) stay in the database.
@@ -70,16 +72,26 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "orgs/organization_detail.html", context)
 
 
+TIMELINE_LENGTH = 50
+
+
 def _operations_context(org: Organization) -> dict[str, object]:
-    """The live operations table, and how many older ones the archive holds
+    """The live activity timeline, and how many older operations the archive holds
     (orgs.sync.archive moves them out)."""
-    operations = list(org.sync_operations.select_related("depends_on")[:50])
+    operations = org.sync_operations.select_related("depends_on", "organization")
     return {
-        "operations": operations,
-        # "Sent with #N" links to that row only when it is on the page.
-        "shown_operation_ids": {op.pk for op in operations},
+        **timeline_context(
+            operations[:TIMELINE_LENGTH], live_url=reverse("orgs:timeline", args=[org.pk])
+        ),
         "archived_operations": ArchivedOperation.objects.filter(organization_id=org.pk).count(),
     }
+
+
+@login_required
+def organization_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """The timeline alone, for htmx to swap in while operations are open."""
+    org = get_organization_for(request, pk)
+    return render(request, "elements/operations_table.html", _operations_context(org))
 
 
 @require_POST
