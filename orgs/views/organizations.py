@@ -13,6 +13,7 @@ from orgs.models import ArchivedOperation, Organization, OrgStatus, SyncOperatio
 from orgs.services import ServiceError
 from orgs.services.sync_ops import sync_operation_cancel, sync_operation_retry
 from orgs.views.access import SESSION_ORG, get_organization_for, staff_required
+from orgs.views.tabs import render_tab
 from orgs.views.timeline import timeline_context
 
 ORGANIZATIONS_PER_PAGE = 50
@@ -60,16 +61,19 @@ def my_organization(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The overview tab: details, branding and the latest activity."""
     org = get_organization_for(request, pk)
-    context = {
-        "org": org,
-        "links": org.organization_connections.select_related("connection"),
-        "urls": org.application_urls.select_related("application"),
-        "invitations": org.invitations.prefetch_related("roles")[:50],
-        "members": org.members.prefetch_related("roles")[:200],
-        **_operations_context(org),
-    }
-    return render(request, "orgs/organization_detail.html", context)
+    return render_tab(
+        request, org, "orgs:detail", "orgs/detail/overview.html", _operations_context(org)
+    )
+
+
+@login_required
+def organization_activity(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_organization_for(request, pk)
+    return render_tab(
+        request, org, "orgs:activity", "orgs/detail/activity.html", _operations_context(org)
+    )
 
 
 TIMELINE_LENGTH = 50

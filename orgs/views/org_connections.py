@@ -1,0 +1,21 @@
+"""The organization's connections tab."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+
+from orgs.views.access import get_organization_for
+from orgs.views.tabs import render_tab
+
+
+@login_required
+def organization_connections(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_organization_for(request, pk)
+    return render_tab(
+        request,
+        org,
+        "orgs:connections",
+        "orgs/detail/connections.html",
+        {"links": org.organization_connections.select_related("connection")},
+    )
