@@ -6,6 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
+NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
 BENCH_ARGS ?= --orgs 200 --workers 4
 HOST ?= 127.0.0.1
@@ -33,6 +34,11 @@ $(DEV_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $@ $(RUNTIME_STAMP)
 
+# axe-core for the browser journeys' accessibility checks (test-only; see package.json).
+$(NODE_STAMP): package.json
+	@if command -v npm >/dev/null 2>&1; then npm install --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: browser journeys are skipped (a failure under CI)"; fi
+
 install: $(RUNTIME_STAMP)
 install-dev: $(DEV_STAMP)
 
@@ -42,7 +48,7 @@ migrate: $(RUNTIME_STAMP)
 run: migrate
 	$(PY) manage.py devstack --host $(HOST) --port $(PORT)
 
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) $(NODE_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
