@@ -4,19 +4,28 @@ Embedded mode (no REDIS_URL): the Celery broker is in memory, so the worker and 
 live in the web process; they run as threads beside the web server. With REDIS_URL they
 are ordinary `celery` subprocesses, exactly as in production. The sandbox is always a
 subprocess, as a real Auth0 tenant would be another machine.
+
+Stopping: every subprocess runs in a process group of its own, so a signal to the
+terminal's or the caller's process group (Ctrl-C, `kill -TERM -PGID`) reaches only this
+process, which then stops each child exactly once, workers before the sandbox they call.
+Two signals for one child (the group's, then ours) made the sandbox and beat die
+half-way through their own shutdown, with a traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from urllib.parse import urlsplit
 
 import httpx
@@ -33,6 +42,7 @@ class DevStack:
     with_sandbox: bool = True
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     stoppers: list[object] = field(default_factory=list)
+    sandbox: subprocess.Popen[bytes] | None = None
 
     # --- sandbox -------------------------------------------------------------------------
     def start_sandbox(self) -> None:
@@ -41,9 +51,16 @@ class DevStack:
             host=parts.hostname or "127.0.0.1",
             port=parts.port or 8001,
             state_file=Path(settings.VAR_DIR) / "sandbox-state.json",
+            portal_url=settings.PORTAL_BASE_URL,
         )
-        self.processes.append(subprocess.Popen(command))  # noqa: S603 (our own interpreter)
+        self.sandbox = self._spawn(command)
         wait_until_up(f"{settings.AUTH0_DOMAIN.rstrip('/')}/.well-known/openid-configuration")
+
+    def _spawn(self, command: list[str]) -> subprocess.Popen[bytes]:
+        # A process group of its own: group signals reach only us (see the module doc).
+        process = subprocess.Popen(command, process_group=0)  # noqa: S603 (our interpreter)
+        self.processes.append(process)
+        return process
 
     # --- worker and beat -------------------------------------------------------------------
     def start_workers(self) -> None:
@@ -60,27 +77,9 @@ class DevStack:
             ("interactive", INTERACTIVE_WORKER_QUEUES),
             ("bulk", BULK_WORKER_QUEUES),
         ):
-            self.processes.append(
-                subprocess.Popen(  # noqa: S603
-                    [
-                        *celery,
-                        "worker",
-                        "-Q",
-                        queues,
-                        "-n",
-                        f"{name}@%h",
-                        "-c",
-                        "2",
-                        "--loglevel",
-                        "INFO",
-                    ]
-                )
-            )
-        self.processes.append(
-            subprocess.Popen(  # noqa: S603
-                [*celery, "beat", "--loglevel", "INFO", "--schedule", schedule]
-            )
-        )
+            worker = [*celery, "worker", "-Q", queues, "-n", f"{name}@%h", "-c", "2"]
+            self._spawn([*worker, "--loglevel", "INFO"])
+        self._spawn([*celery, "beat", "--loglevel", "INFO", "--schedule", schedule])
 
     def _start_worker_threads(self) -> None:
         from celery.beat import EmbeddedService
@@ -110,15 +109,73 @@ class DevStack:
         for stopper in self.stoppers:
             with contextlib.suppress(Exception):  # best effort at shutdown
                 stopper.stop()  # type: ignore[attr-defined]
-        for process in self.processes:
-            if process.poll() is None:
-                process.terminate()
         deadline = time.monotonic() + 10
-        for process in self.processes:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
+        # Workers first: a task they finish may still call the sandbox.
+        end_processes([p for p in self.processes if p is not self.sandbox], deadline)
+        end_processes([p for p in self.processes if p is self.sandbox], deadline + 5)
+
+
+def end_processes(processes: Iterable[subprocess.Popen[bytes]], deadline: float) -> None:
+    """SIGTERM each (once), wait until `deadline`, then kill what is left."""
+    running = [process for process in processes if process.poll() is None]
+    for process in running:
+        process.terminate()
+    for process in running:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def install_stop_handlers() -> None:
+    """SIGINT, SIGTERM and SIGHUP all stop the stack: the first raises KeyboardInterrupt in
+    the main thread (out of the web server's loop, into the orderly shutdown); later ones
+    are ignored, so that shutdown is never cut short (make, for one, passes a SIGTERM on
+    to its child after the group's). Installed explicitly for SIGINT too: a job started in
+    the background by a non-interactive shell (`make run &`) begins with SIGINT ignored,
+    and Python then installs no handler of its own."""
+    stopping = False
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop)
+
+
+# --- where things run ----------------------------------------------------------------------
+
+
+def browser_host(host: str) -> str:
+    """The host a browser on this machine uses for a server bound to `host`."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 (naming the wildcard, not binding it)
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def portal_base_url(host: str, port: int, environ: Mapping[str, str] = os.environ) -> str:
+    """PORTAL_BASE_URL when it is set (not empty); otherwise where this run serves."""
+    configured = environ.get("PORTAL_BASE_URL", "").strip()
+    if configured:
+        return configured.rstrip("/")
+    return f"http://{browser_host(host)}:{port}"
+
+
+def configure_urls(host: str, port: int, sandbox_port: int | None) -> None:
+    """Point the settings at this run's ports, and the processes started from here too
+    (through the environment they inherit): `make run PORT=9000` must build callbacks on
+    :9000, and `SANDBOX_PORT` moves AUTH0_DOMAIN with the sandbox."""
+    values = {"PORTAL_BASE_URL": portal_base_url(host, port)}
+    if sandbox_port is not None:
+        values["AUTH0_DOMAIN"] = f"http://127.0.0.1:{sandbox_port}"
+    for name, value in values.items():
+        setattr(settings, name, value)
+        os.environ[name] = value
 
 
 def sandbox_command(
@@ -128,11 +185,15 @@ def sandbox_command(
     state_file: Path | None = None,
     rate: float | None = None,
     burst: int | None = None,
+    portal_url: str | None = None,
 ) -> list[str]:
-    """`python -m sandbox serve` with the demo seed and the portal's M2M credentials."""
+    """`python -m sandbox serve` with the demo seed and the portal's M2M credentials;
+    `portal_url` is where the seed's portal login client sends people back to."""
     command = [sys.executable, "-m", "sandbox", "serve", "--host", host, "--port", str(port)]
     command += ["--seed", "demo", "--m2m-client-id", settings.AUTH0_MGMT_CLIENT_ID]
     command += ["--m2m-client-secret", settings.AUTH0_MGMT_CLIENT_SECRET]
+    if portal_url is not None:
+        command += ["--portal-url", portal_url]
     if state_file is not None:
         command += ["--state", str(state_file)]
     if rate is not None:
@@ -163,23 +224,25 @@ def wait_until_up(url: str, timeout: float = 30.0) -> None:
 
 
 def banner(host: str, port: int, with_sandbox: bool) -> str:
+    portal = settings.PORTAL_BASE_URL
     lines = [
         "",
         "Organization Admin Portal is running.",
         "",
-        f"  Portal:   http://{host}:{port}/",
-        f"  Health:   http://{host}:{port}/healthz   (ready: /readyz)",
+        f"  Portal:   {portal}/",
+        f"  Health:   {portal}/healthz   (ready: /readyz)",
     ]
     if with_sandbox:
-        from sandbox.seed import DEMO_CREDENTIALS
+        from sandbox.seed import DEMO_USERS
 
         base = settings.AUTH0_DOMAIN.rstrip("/")
         lines += [
-            f"  Sandbox:  {base}/  (Auth0 stand-in; emails at {base}/__sandbox__/emails)",
+            f"  Sandbox:  {base}/   (the Auth0 stand-in: demo logins, links)",
+            f"  Emails:   {base}/__sandbox__/emails   (invitations and password links)",
             "",
-            "  Log in with:",
+            "  Log in with (organization, email, password; staff: the Staff sign-in button):",
         ]
-        lines += [f"    {email:<24} {password}" for email, password in DEMO_CREDENTIALS.items()]
+        lines += [f"    {u.organization:<8} {u.email:<24} {u.password}" for u in DEMO_USERS]
     mode = f"Redis at {settings.REDIS_URL}" if settings.REDIS_URL else "embedded (in-process)"
     lines += [
         "",

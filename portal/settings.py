@@ -40,7 +40,9 @@ ALLOWED_HOSTS: list[str] = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-PORTAL_BASE_URL: str = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Empty counts as unset; `manage.py devstack` (make run) then uses its --host/--port.
+_PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="") or "http://127.0.0.1:8000"
+PORTAL_BASE_URL: str = _PORTAL_BASE_URL.rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -161,6 +163,17 @@ AUTH0_SHARED_DB_CONNECTION: str = env.str(
     "AUTH0_SHARED_DB_CONNECTION", default="Username-Password-Authentication"
 )
 AUTH0_STAFF_ORGANIZATION: str = env.str("AUTH0_STAFF_ORGANIZATION", default="staff")
+# The URLs the create-organization form suggests ({org} is the short name), comma
+# separated; empty counts as unset (orgs.services.url_templates).
+ORG_CALLBACK_URL_TEMPLATES: list[str] = env.list("ORG_CALLBACK_URL_TEMPLATES", default=[]) or [
+    "https://{org}.app.example.com/callback"
+]
+ORG_LOGOUT_URL_TEMPLATES: list[str] = env.list("ORG_LOGOUT_URL_TEMPLATES", default=[]) or [
+    "https://{org}.app.example.com/"
+]
+ORG_WEB_ORIGIN_TEMPLATES: list[str] = env.list("ORG_WEB_ORIGIN_TEMPLATES", default=[]) or [
+    "https://{org}.app.example.com"
+]
 STAFF_EMAIL_DOMAINS: list[str] = env.list("STAFF_EMAIL_DOMAINS", default=[])
 
 # --- Sync engine -------------------------------------------------------------------------

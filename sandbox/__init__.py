@@ -32,9 +32,9 @@ def load_route_modules() -> None:
 
 
 def create_app(**config: Any) -> SandboxApp:
-    """A new, independent tenant. Keys: see `SandboxConfig` (base_url, seed, state_file,
-    rate, burst, endpoint_buckets, bucket_overrides, m2m_client_id, m2m_client_secret,
-    random_seed, access_token_lifetime, clock, sleep)."""
+    """A new, independent tenant. Keys: see `SandboxConfig` (base_url, seed, portal_url,
+    state_file, rate, burst, endpoint_buckets, bucket_overrides, m2m_client_id,
+    m2m_client_secret, random_seed, access_token_lifetime, clock, sleep)."""
     from .routing import REGISTRY
 
     cfg = SandboxConfig.from_kwargs(**config)
@@ -45,4 +45,6 @@ def create_app(**config: Any) -> SandboxApp:
         app.apply_seed(cfg.seed)
     else:
         app.ensure_configured_m2m()
+        if cfg.seed:
+            app.follow_portal_url()  # `make run` on another port than the snapshot's run
     return app

@@ -1,5 +1,6 @@
 """`python -m sandbox serve --port 8001 [--host 127.0.0.1] [--seed demo] [--state FILE]
-[--rate 16 --burst 50] [--m2m-client-id ID --m2m-client-secret SECRET]`."""
+[--portal-url http://127.0.0.1:8000] [--rate 16 --burst 50]
+[--m2m-client-id ID --m2m-client-secret SECRET]`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from types import FrameType
 from werkzeug.serving import make_server
 
 from . import create_app
+from .config import DEFAULT_PORTAL_URL
 from .seed import DEMO_CREDENTIALS, PORTAL_M2M_CLIENT_ID, PORTAL_M2M_CLIENT_SECRET
 
 
@@ -24,6 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--base-url", help="the URL clients use (default http://HOST:PORT); also the issuer"
     )
     serve.add_argument("--seed", choices=["demo", "none"], default="none")
+    serve.add_argument(
+        "--portal-url",
+        default=DEFAULT_PORTAL_URL,
+        help="where the portal runs: the demo seed's login client callbacks point there",
+    )
     serve.add_argument("--state", metavar="FILE", help="JSON snapshot to load and keep saved")
     serve.add_argument("--rate", type=float, default=16.0, help="global bucket refill per second")
     serve.add_argument("--burst", type=int, default=50, help="global bucket size")
@@ -36,6 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _stop(signum: int, frame: FrameType | None) -> None:
     # Docker and process managers send SIGTERM: leave like Ctrl-C, saving the snapshot.
+    # Only once: a second signal (a process group's, then a supervisor's) must not
+    # interrupt the snapshot being written.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
@@ -45,6 +56,7 @@ def serve(args: argparse.Namespace) -> int:
     app = create_app(
         base_url=base_url,
         seed=None if args.seed == "none" else args.seed,
+        portal_url=args.portal_url,
         state_file=args.state,
         rate=args.rate,
         burst=args.burst,
@@ -54,11 +66,15 @@ def serve(args: argparse.Namespace) -> int:
         random_seed=args.random_seed,
     )
     server = make_server(args.host, args.port, app, threaded=True)
-    signal.signal(signal.SIGTERM, _stop)
+    # SIGINT too: a background job of a non-interactive shell starts with SIGINT ignored,
+    # and Python then installs no handler of its own.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _stop)
     print(f"Auth0 sandbox at {base_url}  (issuer {app.config.issuer})", flush=True)
     print(f"  Management API: {base_url}/api/v2/  control: {base_url}/__sandbox__/", flush=True)
     print(f"  M2M client: {args.m2m_client_id} / {args.m2m_client_secret}", flush=True)
     if args.seed == "demo":
+        print(f"  front page (demo logins): {base_url}/  portal: {args.portal_url}", flush=True)
         for email, password in DEMO_CREDENTIALS.items():
             print(f"  demo login: {email} / {password}", flush=True)
     try:

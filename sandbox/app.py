@@ -226,8 +226,15 @@ class SandboxApp:
     def apply_seed(self, name: str) -> None:
         from .seed import apply_seed
 
-        apply_seed(self.state, name, self.config.base_url, self.config.clock())
+        cfg = self.config
+        apply_seed(self.state, name, cfg.base_url, cfg.clock(), portal_url=cfg.portal_url)
         self.ensure_configured_m2m()
+
+    def follow_portal_url(self) -> None:
+        """A snapshot holds the portal URLs of the run that saved it: use today's."""
+        from .seed import follow_portal_url
+
+        follow_portal_url(self.state, self.config.portal_url)
 
     def ensure_configured_m2m(self) -> None:
         """The `m2m_client_id`/`secret` config: create or keep that client and its grant."""

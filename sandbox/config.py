@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8001"
+# Where the portal runs: the demo seed's portal login client points its callback, logout
+# URL and initiate_login_uri there (devstack passes its PORTAL_BASE_URL).
+DEFAULT_PORTAL_URL = "http://127.0.0.1:8000"
 
 
 @dataclass
@@ -35,6 +38,7 @@ def default_endpoint_buckets() -> dict[str, BucketConfig]:
 class SandboxConfig:
     base_url: str = DEFAULT_BASE_URL
     seed: str | None = "demo"
+    portal_url: str = DEFAULT_PORTAL_URL
     state_file: str | None = None
     rate: float = 16.0
     burst: int = 50
@@ -66,4 +70,5 @@ class SandboxConfig:
             raise TypeError(f"unknown sandbox config keys: {sorted(unknown)}")
         cfg = cls(**config)
         cfg.base_url = cfg.base_url.rstrip("/")
+        cfg.portal_url = cfg.portal_url.rstrip("/")
         return cfg

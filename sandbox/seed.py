@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import string
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
+from .config import DEFAULT_PORTAL_URL
 from .passwords import seed_hash
 from .routing import declared_scopes
 from .state import (
@@ -33,7 +35,8 @@ PORTAL_M2M_CLIENT_SECRET = "sandbox-portal-m2m-secret"
 DEMO_APP_CLIENT_ID = "sandbox-demo-app"
 DEMO_APP_CLIENT_SECRET = "sandbox-demo-app-secret"
 DATABASE_CONNECTION = "Username-Password-Authentication"
-PORTAL_URLS = ("http://127.0.0.1:8000", "http://localhost:8000")
+# The two loopback names, each standing in for the other (a browser may use either).
+_LOOPBACK_TWINS = {"127.0.0.1": "localhost", "localhost": "127.0.0.1"}
 STAFF_ORGANIZATION = "staff"
 
 # Every Management API scope the portal uses. Scopes declared by registered routes are
@@ -114,6 +117,39 @@ def stable_user_id(email: str) -> str:
     return "auth0|" + hashlib.sha256(email.encode()).hexdigest()[:24]
 
 
+def portal_urls(portal_url: str = DEFAULT_PORTAL_URL) -> list[str]:
+    """The portal's base URL and, on a loopback host, its twin on the other loopback name
+    (same port): `http://127.0.0.1:9000` gives `http://localhost:9000` too."""
+    base = portal_url.rstrip("/")
+    parts = urlsplit(base)
+    twin = _LOOPBACK_TWINS.get(parts.hostname or "")
+    if twin is None:
+        return [base]
+    netloc = twin if parts.port is None else f"{twin}:{parts.port}"
+    return [base, urlunsplit(parts._replace(netloc=netloc))]
+
+
+# The demo seed's default portal URLs (`make run` on its default port).
+PORTAL_URLS = tuple(portal_urls())
+
+
+def follow_portal_url(state: State, portal_url: str) -> None:
+    """Point the portal login client at where the portal runs now. A snapshot from a run
+    on another port keeps that port's URLs (harmless); the current ones come first, and
+    `initiate_login_uri` (where invitation links land) is the current portal."""
+    client = state.clients.get(PORTAL_LOGIN_CLIENT_ID)
+    if client is None:
+        return
+    urls = portal_urls(portal_url)
+    client.callbacks = _first([f"{u}/auth/callback" for u in urls], client.callbacks)
+    client.allowed_logout_urls = _first([f"{u}/" for u in urls], client.allowed_logout_urls)
+    client.initiate_login_uri = f"{urls[0]}/login/"
+
+
+def _first(wanted: list[str], existing: list[str]) -> list[str]:
+    return wanted + [url for url in existing if url not in wanted]
+
+
 def portal_scopes() -> list[str]:
     return sorted(set(PORTAL_SCOPES) | declared_scopes())
 
@@ -147,11 +183,14 @@ def ensure_m2m_client(
         return client
 
 
-def apply_seed(state: State, name: str, base_url: str, now: float) -> None:
+def apply_seed(
+    state: State, name: str, base_url: str, now: float, portal_url: str = DEFAULT_PORTAL_URL
+) -> None:
     if name != "demo":
         raise ValueError(f"unknown seed {name!r} (known: demo)")
     with state.lock:
         _seed_demo(state, base_url.rstrip("/"), now)
+        follow_portal_url(state, portal_url)
 
 
 def _seed_demo(state: State, base: str, now: float) -> None:
@@ -161,10 +200,8 @@ def _seed_demo(state: State, base: str, now: float) -> None:
         client_secret=PORTAL_LOGIN_CLIENT_SECRET,
         name="Organization Admin Portal",
         app_type="regular_web",
-        callbacks=[f"{u}/auth/callback" for u in PORTAL_URLS],
-        allowed_logout_urls=[f"{u}/" for u in PORTAL_URLS],
+        # callbacks, allowed_logout_urls and initiate_login_uri: follow_portal_url
         grant_types=["authorization_code", "refresh_token"],
-        initiate_login_uri=f"{PORTAL_URLS[0]}/login/",
         organization_usage="allow",
         organization_require_behavior="post_login_prompt",
         created_at=created,

@@ -4,6 +4,7 @@ password-change ticket."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -20,10 +21,20 @@ from orgs.models import (
 from orgs.services.audit import audit
 from orgs.services.errors import ServiceError
 from orgs.sync.outbox import awaited_create, open_operation_for, record_operation
+from portal.access import ADMIN_ROLE
 from portal.models import User
 
 DEFAULT_TTL = 7 * 24 * 3600
 MAX_TTL = 30 * 24 * 3600
+# Auth0's invitation email says "{inviter} has invited you to join ...": one person, also
+# when no person sent it (a command line, an import).
+SYSTEM_INVITER = "An administrator"
+
+
+def inviter_name(actor: User | None) -> str:
+    if actor is None:
+        return SYSTEM_INVITER
+    return actor.name or actor.email or SYSTEM_INVITER
 
 
 def default_application() -> Application:
@@ -35,6 +46,30 @@ def default_application() -> Application:
         "(initiate_login_uri) and organizations enabled. Import the tenant's "
         "applications first."
     )
+
+
+def portal_login_application() -> Application | None:
+    """The portal's own login application, if it can take invitations (a login URL and
+    organizations allowed)."""
+    application = (
+        Application.objects.filter(is_portal_login=True).first()
+        or Application.objects.filter(client_id=settings.AUTH0_LOGIN_CLIENT_ID).first()
+    )
+    if application is None or not application.supports_invitations:
+        return None
+    return application
+
+
+def invitation_application(role_names: list[str], chosen: Application | None) -> Application:
+    """Organization admins accept in the portal (its login application's login URL), where
+    they are going to work; everyone else in the chosen application (or the default one).
+    Without a usable portal login application an admin gets the chosen one: their portal
+    access comes from their roles in Auth0 at login, whichever application they joined."""
+    if ADMIN_ROLE in role_names:
+        portal = portal_login_application()
+        if portal is not None:
+            return portal
+    return chosen or default_application()
 
 
 @transaction.atomic
@@ -59,7 +94,7 @@ def invitation_create(
         )
     if not 0 < ttl_seconds <= MAX_TTL:
         raise ServiceError("Invitations last between 1 second and 30 days.", field="ttl")
-    application = application or default_application()
+    application = invitation_application(role_names, application)
     if not application.supports_invitations:
         raise ServiceError(
             f"{application} cannot accept invitations (no login URL or organizations disabled).",
@@ -80,7 +115,7 @@ def invitation_create(
     invitation = Invitation.objects.create(
         organization=organization,
         email=email,
-        inviter_name=(actor.name or actor.email) if actor else "The administrators",
+        inviter_name=inviter_name(actor),
         application=application,
         connection=link.connection if link else None,
         uses_ticket=organization.membership_model == MembershipModel.OWN_DATABASE,

@@ -75,7 +75,9 @@ def outbox_page(emails: Iterable[Mapping[str, Any]], *, base: str = "") -> str:
     else:
         body = "<p>No email has been sent yet.</p>"
     body += (
-        '<p class="note">JSON: <a href="/__sandbox__/emails">/__sandbox__/emails</a>. '
+        '<p class="note"><a href="/">The tenant\'s front page</a> (demo logins). JSON: '
+        '<a href="/__sandbox__/emails?format=json">/__sandbox__/emails</a> '
+        "(what scripts get without <code>Accept: text/html</code>). "
         "Nothing leaves this machine: the sandbox keeps every email here.</p>"
     )
     return page("Email outbox", body, subtitle=f"{len(rows)} email(s)", wide=True)
@@ -97,6 +99,6 @@ def email_page(mail: Mapping[str, Any]) -> str:
         + (f"<h3>Links</h3><ul>{links}</ul>" if links else "")
         + frame
         + (f"<h3>Text</h3><pre>{esc(mail['text'])}</pre>" if mail["text"] else "")
-        + '<p class="note"><a href="/__sandbox__/emails/ui">All emails</a></p>'
+        + '<p class="note"><a href="/__sandbox__/emails?format=html">All emails</a></p>'
     )
     return page(str(mail["subject"] or "(no subject)"), body, tag="Email outbox", wide=True)

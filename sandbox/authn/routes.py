@@ -5,6 +5,9 @@ Importing ``token`` registers the ``authorization_code`` grant on ``/oauth/token
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from werkzeug.wrappers import Response
 
 from ..routing import Call, control_route, html_response, json_response, route
@@ -81,21 +84,32 @@ def simulated_idp(call: Call) -> Response:
 
 
 def _wants_html(call: Call) -> bool:
-    return call.request.args.get("format") == "html"
+    """``?format=html|json`` decides; otherwise the Accept header: a browser (text/html
+    first) gets the page, httpx and curl (``*/*``) and JSON clients get JSON."""
+    chosen = call.request.args.get("format")
+    if chosen in ("html", "json"):
+        return chosen == "html"
+    best = call.request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "text/html"
+
+
+def _negotiated(call: Call, page: Callable[[], str], body: Any) -> Response:
+    response = html_response(page()) if _wants_html(call) else json_response(body)
+    response.vary.add("Accept")  # one URL, two representations: caches must keep both
+    return response
 
 
 @control_route("GET", "/emails")
 def emails(call: Call) -> Response:
-    """All emails, newest first; ``?to=`` filters by recipient, ``?format=html`` for people."""
+    """All emails, newest first; ``?to=`` filters by recipient. JSON, or the HTML outbox
+    for browsers (``?format=html`` forces it)."""
     wanted = (call.request.args.get("to") or "").lower()
     items = [
         outbox.email_json(e)
         for e in reversed(call.state.emails)
         if not wanted or e.to.lower() == wanted
     ]
-    if _wants_html(call):
-        return html_response(outbox.outbox_page(items))
-    return json_response(items)
+    return _negotiated(call, lambda: outbox.outbox_page(items), items)
 
 
 @control_route("GET", "/emails/ui")
@@ -116,6 +130,4 @@ def email(call: Call) -> Response:
     if found is None:
         return json_response({"error": "not_found", "error_description": "No such email"}, 404)
     item = outbox.email_json(found)
-    if _wants_html(call):
-        return html_response(outbox.email_page(item))
-    return json_response(item)
+    return _negotiated(call, lambda: outbox.email_page(item), item)

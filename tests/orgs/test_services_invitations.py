@@ -61,7 +61,10 @@ def test_it_sends_an_auth0_invitation_with_roles(
 
     assert len(sent_ops(callbacks)) == 1
     assert invitation.email == "new.person@acme.test" and invitation.status == "pending"
-    assert invitation.application == demo_app()  # the default: it has a login route
+    # An admin is invited through the portal's own login application, so they land in
+    # the portal (other invitations use the chosen or default application).
+    assert invitation.application.client_id == "sandbox-portal-login"
+    assert invitation.application != demo_app()
     assert invitation.connection == shared_connection() and not invitation.uses_ticket
     assert operations() == [("invitation.send", None)]
     assert audited() == ["invitation.create"]
@@ -72,7 +75,7 @@ def test_it_sends_an_auth0_invitation_with_roles(
     [remote] = _remote_invitations(state)
     assert remote["invitee_email"] == "new.person@acme.test"
     assert sorted(remote["roles"]) == sorted([role_id("org-member"), role_id("org-admin")])
-    assert remote["client_id"] == "sandbox-demo-app"
+    assert remote["client_id"] == "sandbox-portal-login"
     assert remote["connection_id"] == shared_connection().auth0_id
     [email] = [e for e in state["emails"] if e["kind"] == "invitation"]
     assert email["to"] == "new.person@acme.test" and remote["invitation_url"] in email["text"]

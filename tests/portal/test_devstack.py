@@ -91,5 +91,6 @@ def test_make_run_serves_the_portal_and_stops_cleanly(
         output = process.communicate(timeout=60)[0].decode()
     assert "staff@portal.test" in output, output[-2000:]
     assert "Stopped." in output, output[-2000:]
+    assert "Traceback" not in output, output[-3000:]  # each child stopped once, in order
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"http://127.0.0.1:{sandbox_port}/.well-known/openid-configuration", timeout=2)

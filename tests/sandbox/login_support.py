@@ -29,6 +29,7 @@ class Form:
     action: str
     method: str
     fields: dict[str, str] = field(default_factory=dict)
+    buttons: list[str] = field(default_factory=list)  # their text, stripped
 
 
 class _FormParser(HTMLParser):
@@ -36,6 +37,7 @@ class _FormParser(HTMLParser):
         super().__init__()
         self.forms: list[Form] = []
         self.links: list[str] = []
+        self._button: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -43,8 +45,19 @@ class _FormParser(HTMLParser):
             self.forms.append(Form(a.get("action", ""), a.get("method", "get").upper()))
         elif tag == "input" and self.forms and a.get("name"):
             self.forms[-1].fields[a["name"]] = a.get("value", "")
+        elif tag == "button" and self.forms:
+            self._button = []
         elif tag == "a" and a.get("href"):
             self.links.append(a["href"])
+
+    def handle_data(self, data: str) -> None:
+        if self._button is not None:
+            self._button.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "button" and self._button is not None:
+            self.forms[-1].buttons.append("".join(self._button).strip())
+            self._button = None
 
 
 def parse(html: str) -> _FormParser:

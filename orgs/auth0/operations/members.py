@@ -41,6 +41,16 @@ def member_role_ids(org_id: str, user_id: str) -> set[str]:
         return {as_dict(role)["id"] for role in pager}
 
 
+def member_roles(org_id: str, user_id: str) -> list[dict[str, str]]:
+    """The member's roles in the organization as `{id, name}`, in one call. A member has
+    at most 50 roles, so the first page of 100 holds them all (iterating the SDK's pager
+    would ask for a second, empty page)."""
+    with auth0_call():
+        pager = management_client().organizations.members.roles.list(org_id, user_id, per_page=100)
+        found = [as_dict(role) for role in pager.items or []]
+    return [{"id": str(role["id"]), "name": str(role.get("name", ""))} for role in found]
+
+
 def list_members(org_id: str) -> list[dict[str, Any]]:
     with auth0_call():
         pager = management_client().organizations.members.list(
