@@ -1,10 +1,17 @@
 from django.urls import path
 
 from orgs.views import (
+    applications,
+    audit_log,
+    bulk,
+    operations_queue,
     org_audit,
     org_connections,
     org_domains,
+    org_forms,
     org_invitations,
+    org_lifecycle,
+    org_list,
     org_members,
     org_urls,
     organizations,
@@ -12,8 +19,32 @@ from orgs.views import (
 
 app_name = "orgs"
 urlpatterns = [
-    path("", organizations.organization_list, name="list"),
+    path("", org_list.organization_list, name="list"),
     path("mine/", organizations.my_organization, name="mine"),
+    # Staff lists across organizations.
+    path("audit/", audit_log.audit_log, name="audit_log"),
+    path("audit/export.csv", audit_log.audit_log_csv, name="audit_log_csv"),
+    path("operations/", operations_queue.operations_queue, name="operations"),
+    path("operations/live/", operations_queue.operations_queue_live, name="operations_live"),
+    path("operations/retry/", operations_queue.operations_retry, name="operations_retry"),
+    path("operations/cancel/", operations_queue.operations_cancel, name="operations_cancel"),
+    path("applications/", applications.applications, name="applications"),
+    # Bulk provisioning from a CSV file (orgs.views.bulk).
+    path("bulk/", bulk.bulk_runs, name="bulk_runs"),
+    path("bulk/new/", bulk.bulk_new, name="bulk_new"),
+    path("bulk/example.csv", bulk.bulk_example, name="bulk_example"),
+    path("bulk/<int:run_id>/", bulk.bulk_run, name="bulk_run"),
+    path("bulk/<int:run_id>/live/", bulk.bulk_run_live, name="bulk_run_live"),
+    path("bulk/<int:run_id>/confirm/", bulk.bulk_confirm, name="bulk_confirm"),
+    path("bulk/<int:run_id>/results.csv", bulk.bulk_results, name="bulk_results"),
+    # Create and edit (orgs.views.org_forms); suspend, reactivate and delete confirm on GET
+    # and act on POST (orgs.views.org_lifecycle).
+    path("new/", org_forms.create_organization, name="create"),
+    path("new/name-check/", org_forms.check_organization_name, name="name_check"),
+    path("<int:pk>/edit/", org_forms.edit_organization, name="edit"),
+    path("<int:pk>/suspend/", org_lifecycle.suspend_organization, name="suspend"),
+    path("<int:pk>/reactivate/", org_lifecycle.reactivate_organization, name="reactivate"),
+    path("<int:pk>/delete/", org_lifecycle.delete_organization, name="delete"),
     # An organization's tabs (orgs.views.tabs).
     path("<int:pk>/", organizations.organization_detail, name="detail"),
     path("<int:pk>/connections/", org_connections.organization_connections, name="connections"),
@@ -24,6 +55,46 @@ urlpatterns = [
     path("<int:pk>/activity/", organizations.organization_activity, name="activity"),
     path("<int:pk>/audit/", org_audit.organization_audit, name="audit"),
     path("<int:pk>/timeline/", organizations.organization_timeline, name="timeline"),
+    # The connections, application URLs and invitations tabs' actions; the destructive
+    # ones show a confirmation on GET and act on POST.
+    path(
+        "<int:pk>/connections/enable/",
+        org_connections.connection_enable,
+        name="connection_enable",
+    ),
+    path(
+        "<int:pk>/connections/<int:connection_id>/settings/",
+        org_connections.connection_update,
+        name="connection_update",
+    ),
+    path(
+        "<int:pk>/connections/<int:connection_id>/disable/",
+        org_connections.connection_disable,
+        name="connection_disable",
+    ),
+    path(
+        "<int:pk>/connections/<int:connection_id>/applications/add/",
+        org_connections.connection_application_add,
+        name="connection_application_add",
+    ),
+    path(
+        "<int:pk>/connections/<int:connection_id>/applications/<int:application_id>/remove/",
+        org_connections.connection_application_remove,
+        name="connection_application_remove",
+    ),
+    path("<int:pk>/urls/add/", org_urls.url_add, name="url_add"),
+    path("<int:pk>/urls/<int:url_id>/remove/", org_urls.url_remove, name="url_remove"),
+    path("<int:pk>/invitations/new/", org_invitations.invitation_create, name="invitation_create"),
+    path(
+        "<int:pk>/invitations/<int:invitation_id>/resend/",
+        org_invitations.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "<int:pk>/invitations/<int:invitation_id>/revoke/",
+        org_invitations.invitation_revoke,
+        name="invitation_revoke",
+    ),
     path(
         "<int:pk>/operations/<int:op_id>/<str:action>/",
         organizations.operation_action,

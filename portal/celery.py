@@ -33,6 +33,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = (Queue("auth0"), Queue("auth0-bulk"), Queue("default"))
 app.conf.task_default_queue = "default"
 app.autodiscover_tasks()
+app.autodiscover_tasks(related_name="bulk_tasks")  # orgs/bulk_tasks.py: CSV provisioning
 # Workers log through Django's LOGGING (which redacts secrets) instead of handlers of
 # Celery's own that would replace it.
 setup_logging.connect(configure_worker_logging)

@@ -3,6 +3,7 @@
 from orgs.models.applications import Application, ApplicationURL
 from orgs.models.audit import AuditEvent
 from orgs.models.base import Synced, SyncState
+from orgs.models.bulk import BulkRow, BulkRowStatus, BulkRun, BulkRunStatus
 from orgs.models.connections import Connection, ConnectionApplication, OrganizationConnection
 from orgs.models.organizations import Domain, MembershipModel, Organization, OrgStatus
 from orgs.models.people import Invitation, InvitationStatus, Member, Role
@@ -23,6 +24,10 @@ __all__ = [
     "ApplicationURL",
     "ArchivedOperation",
     "AuditEvent",
+    "BulkRow",
+    "BulkRowStatus",
+    "BulkRun",
+    "BulkRunStatus",
     "Connection",
     "ConnectionApplication",
     "Domain",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -26,6 +27,8 @@ from orgs.models import (
     OrganizationConnection,
     OrgStatus,
 )
+from orgs.models.organizations import organization_name_validator
+from orgs.services.applications import application_url_add
 from orgs.services.audit import audit
 from orgs.services.errors import ServiceError
 from orgs.services.sync_ops import cancel_operation
@@ -35,6 +38,30 @@ from portal.sessions import forget_access
 
 METADATA_MAX_KEYS = 25
 METADATA_MAX_VALUE = 255
+# Short names the portal keeps for itself (paths, roles, the staff organization): an
+# organization called "login" or "staff" would read as part of the portal, or as staff.
+RESERVED_NAMES = frozenset(
+    {"admin", "api", "auth", "login", "logout", "www", "staff", "portal", "support", "help"}
+    | {"static", "settings", "root", "system", "auth0", "new", "mine"}
+)
+
+
+def reserved_organization_names() -> frozenset[str]:
+    return RESERVED_NAMES | {settings.AUTH0_STAFF_ORGANIZATION.strip().lower()}
+
+
+def organization_name_problem(name: str) -> str:
+    """Why `name` cannot be a new organization's short name ("" when it can): Auth0's
+    rule, the reserved names, or another live organization using it."""
+    try:
+        organization_name_validator(name)
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    if name in reserved_organization_names():
+        return f"{name} is reserved for the portal: choose another short name."
+    if Organization.objects.filter(name=name).exclude(status=OrgStatus.DELETED).exists():
+        return f"{name} is taken: choose another short name."
+    return ""
 
 
 @transaction.atomic
@@ -50,10 +77,12 @@ def organization_create(
     metadata: dict[str, str] | None = None,
     first_admin_email: str = "",
     application: Application | None = None,
+    database_applications: list[Application] | None = None,
 ) -> Organization:
     """Create the organization and everything its membership model needs; optionally
-    invite its first admin through `application`."""
-    from orgs.services.connections import provision_membership_connection
+    invite its first admin through `application`. An organization with its own database
+    connection gets it enabled for `database_applications` (by default every application
+    that supports organizations)."""
     from orgs.services.invitations import invitation_create
 
     name = name.strip().lower()
@@ -71,7 +100,7 @@ def organization_create(
     _validate(org)
     org.save()
     record_operation(kind="organization.create", target=org, organization=org, actor=actor)
-    provision_membership_connection(actor=actor, organization=org)
+    _provision_connection(org, actor, database_applications)
     audit(
         actor=actor,
         action="organization.create",
@@ -88,6 +117,77 @@ def organization_create(
             application=application,
         )
     return org
+
+
+@transaction.atomic
+def organization_provision(
+    *,
+    actor: User | None,
+    name: str,
+    display_name: str,
+    membership_model: str,
+    applications: list[Application],
+    urls: dict[str, list[str]] | None = None,
+    first_admin_email: str = "",
+    logo_url: str = "",
+    primary_color: str = "",
+    page_background_color: str = "",
+    metadata: dict[str, str] | None = None,
+) -> Organization:
+    """Everything the create form asks for, in one transaction: the organization and what
+    its membership model needs (its own database connection serves `applications`), its
+    URLs (kind -> URLs) on the first of `applications`, and its first admin's invitation.
+    Any refusal leaves nothing behind."""
+    name = name.strip().lower()
+    problem = organization_name_problem(name)
+    if problem:
+        raise ServiceError(problem, field="name")
+    urls = {kind: values for kind, values in (urls or {}).items() if values}
+    if not applications and (urls or membership_model == MembershipModel.OWN_DATABASE):
+        raise ServiceError(
+            "Choose at least one application: its people sign in to it, and its URLs go on it.",
+            field="applications",
+        )
+    org = organization_create(
+        actor=actor,
+        name=name,
+        display_name=display_name,
+        membership_model=membership_model,
+        logo_url=logo_url,
+        primary_color=primary_color,
+        page_background_color=page_background_color,
+        metadata=metadata,
+        first_admin_email=first_admin_email,
+        application=next((app for app in applications if app.supports_invitations), None),
+        database_applications=applications,
+    )
+    for kind, values in urls.items():
+        for url in values:
+            try:
+                application_url_add(
+                    actor=actor, organization=org, application=applications[0], kind=kind, url=url
+                )
+            except ServiceError as exc:  # name the form field the URL came from
+                raise ServiceError(exc.message, field=kind) from exc
+    return org
+
+
+def _provision_connection(
+    org: Organization, actor: User | None, database_applications: list[Application] | None
+) -> None:
+    from orgs.services.connections import (
+        connection_create_database,
+        organization_connection_enable,
+        provision_membership_connection,
+    )
+
+    if database_applications is None or org.membership_model != MembershipModel.OWN_DATABASE:
+        provision_membership_connection(actor=actor, organization=org)
+        return
+    connection = connection_create_database(
+        actor=actor, organization=org, applications=database_applications
+    )
+    organization_connection_enable(actor=actor, organization=org, connection=connection)
 
 
 @transaction.atomic

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -92,3 +95,49 @@ def _require_may_act(actor: User | None, op: SyncOperation, verb: str) -> None:
 
 def _who(actor: User | None) -> str:
     return "the system" if actor is None else (actor.email or "an operator")
+
+
+# --- many at once: the operations queue's "Retry selected" / "Cancel selected" ----------
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What a bulk retry or cancel did: the operations it acted on, and the ones it could
+    not with the service's reason for each."""
+
+    done: list[int]
+    refused: list[tuple[int, str]]
+
+
+def sync_operations_retry(*, actor: User | None, operation_ids: Iterable[int]) -> BulkOutcome:
+    """Retry each operation with `sync_operation_retry`, each in its own transaction, so
+    one that cannot be retried never holds back (or half-applies) the others."""
+    return _for_each(actor, operation_ids, sync_operation_retry)
+
+
+def sync_operations_cancel(*, actor: User | None, operation_ids: Iterable[int]) -> BulkOutcome:
+    """Cancel each operation with `sync_operation_cancel`, each in its own transaction."""
+    return _for_each(actor, operation_ids, sync_operation_cancel)
+
+
+def _for_each(
+    actor: User | None,
+    operation_ids: Iterable[int],
+    service: Callable[..., SyncOperation],
+) -> BulkOutcome:
+    wanted = sorted(set(operation_ids))
+    found = SyncOperation.objects.select_related("organization").in_bulk(wanted)
+    done: list[int] = []
+    refused: list[tuple[int, str]] = []
+    for pk in wanted:
+        op = found.get(pk)
+        if op is None:
+            refused.append((pk, "It no longer exists."))
+            continue
+        try:
+            service(actor=actor, operation=op)
+        except ServiceError as exc:
+            refused.append((pk, exc.message))
+        else:
+            done.append(pk)
+    return BulkOutcome(done=done, refused=refused)

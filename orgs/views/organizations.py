@@ -2,53 +2,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from orgs.models import ArchivedOperation, Organization, OrgStatus, SyncOperation
+from orgs.models import ArchivedOperation, Organization, SyncOperation
 from orgs.services import ServiceError
 from orgs.services.sync_ops import sync_operation_cancel, sync_operation_retry
-from orgs.views.access import SESSION_ORG, get_organization_for, staff_required
+from orgs.views.access import SESSION_ORG, get_organization_for
 from orgs.views.tabs import render_tab
 from orgs.views.timeline import timeline_context
-
-ORGANIZATIONS_PER_PAGE = 50
-# What a row of the list shows; the wider columns (metadata, branding) stay in the database.
-_LIST_COLUMNS = (
-    "name",
-    "display_name",
-    "status",
-    "sync_state",
-    "sync_error",
-    "open_operations",
-    "failed_operations",
-)
-
-
-@staff_required
-def organization_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
-    # get_page, not page: a junk or out-of-range ?page= gives the first or last page.
-    page = Paginator(_listed_organizations(query), ORGANIZATIONS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "orgs/organization_list.html", {"page": page, "query": query})
-
-
-def _listed_organizations(query: str) -> QuerySet[Organization]:
-    """Live organizations by name, then pk, so the order is total and pages never overlap.
-    The operation counts are the organization's own fields: no join, no count over the
-    operations table."""
-    organizations = Organization.objects.exclude(status=OrgStatus.DELETED)
-    if query:
-        organizations = organizations.filter(
-            Q(name__icontains=query) | Q(display_name__icontains=query)
-        )
-    return organizations.only(*_LIST_COLUMNS).order_by("name", "pk")
 
 
 @login_required

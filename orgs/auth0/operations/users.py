@@ -127,3 +127,18 @@ def delete_user(user_id: str) -> None:
 def list_roles() -> list[dict[str, Any]]:
     with auth0_call():
         return [as_dict(role) for role in management_client().roles.list(per_page=100)]
+
+
+def count_connection_users(connection_name: str) -> int:
+    """How many users the connection holds: one user search asking only for the total."""
+    with auth0_call():
+        pager = management_client().users.list(
+            q=f'identities.connection:"{connection_name}"',
+            search_engine="v3",
+            include_totals=True,
+            per_page=1,
+            fields="user_id",
+            include_fields=True,
+        )
+    total = getattr(pager.response, "total", None)
+    return int(total) if total is not None else len(pager.items or [])
