@@ -12,6 +12,7 @@ from orgs.views import (
     org_invitations,
     org_lifecycle,
     org_list,
+    org_member_actions,
     org_members,
     org_urls,
     organizations,
@@ -94,6 +95,49 @@ urlpatterns = [
         "<int:pk>/invitations/<int:invitation_id>/revoke/",
         org_invitations.invitation_revoke,
         name="invitation_revoke",
+    ),
+    # A member's page (read from Auth0) and their changes; removing, blocking and signing
+    # out everywhere show a confirmation on GET and act on POST (orgs.views.org_member_actions).
+    path("<int:pk>/members/<str:user_id>/", org_members.member_detail, name="member"),
+    path(
+        "<int:pk>/members/<str:user_id>/activity/",
+        org_members.member_activity,
+        name="member_activity",
+    ),
+    path(
+        "<int:pk>/members/<str:user_id>/roles/add/",
+        org_member_actions.member_role_add,
+        name="member_role_add",
+    ),
+    path(
+        "<int:pk>/members/<str:user_id>/roles/remove/",
+        org_member_actions.member_role_remove,
+        name="member_role_remove",
+    ),
+    path(
+        "<int:pk>/members/<str:user_id>/remove/",
+        org_member_actions.member_remove,
+        name="member_remove",
+    ),
+    path(
+        "<int:pk>/members/<str:user_id>/block/",
+        org_member_actions.member_block,
+        name="member_block",
+    ),
+    path(
+        "<int:pk>/members/<str:user_id>/unblock/",
+        org_member_actions.member_unblock,
+        name="member_unblock",
+    ),
+    path(
+        "<int:pk>/members/<str:user_id>/sign-out/",
+        org_member_actions.member_sign_out,
+        name="member_sign_out",
+    ),
+    path(
+        "<int:pk>/members/<str:user_id>/password-reset/",
+        org_member_actions.member_password_reset,
+        name="member_password_reset",
     ),
     path(
         "<int:pk>/operations/<int:op_id>/<str:action>/",

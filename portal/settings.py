@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # "2 minutes ago" in live tables
     "django.forms",  # widget templates for portal.forms.PortalFormRenderer
     "django_htmx",
     "portal",

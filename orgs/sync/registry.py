@@ -7,7 +7,7 @@ from typing import Any
 
 from orgs.auth0.errors import Auth0Error
 from orgs.models import SyncOperation
-from orgs.sync.handlers import applications, connections, organizations, people
+from orgs.sync.handlers import applications, connections, organizations, people, users
 
 Handler = Callable[[SyncOperation], dict[str, Any]]
 
@@ -25,6 +25,10 @@ HANDLERS: dict[str, Handler] = {
     "invitation.revoke": people.revoke_invitation,
     "member.sync_roles": people.sync_member_roles,
     "member.remove": people.remove_member,
+    "user.block": users.block,
+    "user.unblock": users.unblock,
+    "user.sign_out": users.sign_out,
+    "user.password_reset": users.password_reset,
 }
 
 

@@ -3,6 +3,7 @@ step with its operations."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.apps import apps
@@ -44,9 +45,22 @@ def target_key_for(
         return f"organizationconnection:{payload['organization_id']}:{payload['connection_id']}"
     if kind == "connection_application.sync":
         return f"connectionapplication:{payload['connection_id']}:{payload['application_id']}"
+    if kind.startswith("user."):
+        # Blocking, signing out and resets act on the Auth0 user, whichever organization
+        # asked: one lock per user, so a block from one and an unblock from another
+        # never interleave.
+        return f"user:{_short(str(payload['user_id']))}"
     if target_type == "application":
         return f"application:{target_id}:{organization.pk if organization else ''}"
     return f"{target_type}:{target_id}"
+
+
+def _short(user_id: str) -> str:
+    """The id itself, or a digest of one too long for the key columns (200 characters,
+    with the kind in front in `idempotency_key`)."""
+    if len(user_id) <= 150:
+        return user_id
+    return "sha256:" + hashlib.sha256(user_id.encode()).hexdigest()
 
 
 def model_for(target_type: str) -> type[models.Model] | None:

@@ -59,7 +59,13 @@ def _operations_context(org: Organization) -> dict[str, object]:
 def organization_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     """The timeline alone, for htmx to swap in while operations are open."""
     org = get_organization_for(request, pk)
-    return render(request, "elements/operations_table.html", _operations_context(org))
+    context = _operations_context(org)
+    response = render(request, "elements/operations_table.html", context)
+    if not context["open_count"]:
+        # Everything has settled: the page around the table (status, sync state, the
+        # Auth0 id) refreshes itself once (templates/orgs/detail/base.html).
+        response["HX-Trigger"] = "operationsSettled"
+    return response
 
 
 @require_POST

@@ -90,7 +90,8 @@ def email_page(mail: Mapping[str, Any]) -> str:
     if mail["html"]:
         # srcdoc keeps the email's own markup and styles away from this page's.
         frame = (
-            '<iframe sandbox="allow-top-navigation-by-user-activation allow-popups" '
+            '<iframe title="The email as HTML" '
+            'sandbox="allow-top-navigation-by-user-activation allow-popups" '
             f'style="width:100%;height:420px;border:1px solid #d8dce3;border-radius:6px" '
             f'srcdoc="{esc(mail["html"])}"></iframe>'
         )

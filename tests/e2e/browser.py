@@ -40,7 +40,8 @@ class Checks:
 
     def __init__(self, journey: str) -> None:
         self.directory = ARTIFACTS / journey
-        self.directory.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.directory, ignore_errors=True)  # only this run's pages
+        self.directory.mkdir(parents=True)
         self.violations: list[str] = []
         self.count = 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from orgs.auth0.client import (
@@ -57,3 +58,28 @@ def list_members(org_id: str) -> list[dict[str, Any]]:
             org_id, take=100, fields="user_id,email,name,roles"
         )
         return [as_dict(member) for member in pager]
+
+
+@dataclass(frozen=True)
+class MembersPage:
+    """One page of an organization's members and the cursor of the next ("" at the end)."""
+
+    members: list[dict[str, Any]]
+    next_cursor: str
+
+
+def members_page(org_id: str, *, cursor: str, per_page: int) -> MembersPage:
+    """One page of members with their roles, in one call. Checkpoint paging (`from`,
+    `take`): offset paging stops at 1,000 records and an organization may have 100,000
+    members. Only this page is read (iterating the SDK's pager would read them all)."""
+    with auth0_call():
+        pager = management_client().organizations.members.list(
+            org_id,
+            from_=cursor or None,
+            take=per_page,
+            fields="user_id,email,name,roles",
+            include_fields=True,
+        )
+        found = [as_dict(member) for member in pager.items or []]
+        next_cursor = getattr(pager.response, "next", None) or ""
+    return MembersPage(members=found, next_cursor=str(next_cursor) if found else "")

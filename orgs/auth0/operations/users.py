@@ -9,9 +9,17 @@ or an administrator created the user by hand), so adopting and deleting both req
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
+import requests
+import urllib3
+from auth0.authentication import Database
+from auth0.authentication.exceptions import Auth0Error as AuthenticationApiError
+from django.conf import settings
+
+from orgs.auth0 import tokens
 from orgs.auth0.client import (
     as_dict,
     auth0_call,
@@ -19,7 +27,7 @@ from orgs.auth0.client import (
     gone_is_done,
     management_client,
 )
-from orgs.auth0.errors import Auth0Error
+from orgs.auth0.errors import Auth0Error, error_from_response
 
 PORTAL_USER_KEY = "portal_invitation_id"
 
@@ -142,3 +150,118 @@ def count_connection_users(connection_name: str) -> int:
         )
     total = getattr(pager.response, "total", None)
     return int(total) if total is not None else len(pager.items or [])
+
+
+# --- deprovisioning: block, sign out everywhere, password reset ----------------------------
+
+# The reset email may have left: the request reached Auth0 and no answer came back.
+RESET_DELIVERY_UNKNOWN = "reset_delivery_unknown"
+# A user search with more terms than this is split by the caller (a page of members is 25).
+MAX_USERS_PER_SEARCH = 100
+
+
+def users_by_ids(user_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The users with these ids (`user_id`, `blocked`, `identities`), in one search:
+    `user_id:("a" OR "b" ...)`. Users not found are left out."""
+    wanted = list(dict.fromkeys(user_ids))[:MAX_USERS_PER_SEARCH]
+    if not wanted:
+        return {}
+    terms = " OR ".join(_quoted(user_id) for user_id in wanted)
+    with auth0_call():
+        pager = management_client().users.list(
+            q=f"user_id:({terms})",
+            search_engine="v3",
+            page=0,
+            per_page=len(wanted),
+            fields="user_id,blocked,identities",
+            include_fields=True,
+        )
+        found = [as_dict(user) for user in pager.items or []]
+    return {str(user["user_id"]): user for user in found if user.get("user_id")}
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def organization_ids_of_user(user_id: str) -> set[str]:
+    """The Auth0 ids of every organization the user belongs to (pages of 100; offset
+    paging reaches 1,000, far more than anyone belongs to)."""
+    found: set[str] = set()
+    for page in range(10):
+        with auth0_call():
+            pager = management_client().users.organizations.list(user_id, page=page, per_page=100)
+            items = [as_dict(org) for org in pager.items or []]
+        found.update(str(org["id"]) for org in items if org.get("id"))
+        if len(items) < 100:
+            break
+    return found
+
+
+def set_blocked(user_id: str, blocked: bool) -> bool:
+    """Block or unblock the user (`PATCH /users/{id}` with `blocked`); False when the user
+    no longer exists. Setting the value it already has is harmless, so a retry is too.
+    Unblocking does not lift a block Auth0 made for too many wrong passwords (that is
+    the user-blocks API's)."""
+    try:
+        with auth0_call():
+            management_client().users.update(user_id, blocked=blocked)
+    except Auth0Error as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True
+
+
+def end_sessions(user_id: str) -> None:
+    """Delete every Auth0 session and every refresh token of the user (two calls, each
+    answered 202). Access tokens already issued are not revocable: they stay valid until
+    they expire. A user already gone counts as done."""
+    gone_is_done(lambda: management_client().users.sessions.delete(user_id))
+    gone_is_done(lambda: management_client().users.refresh_token.delete(user_id))
+
+
+def send_password_reset(
+    *, email: str, connection: str, organization_id: str, client_id: str
+) -> None:
+    """Ask Auth0 to email the user a link to choose a new password (Authentication API
+    `POST /dbconnections/change_password`; the portal never sets a password). Auth0 sends
+    the email, and answers the same whether or not the address has an account.
+
+    Raises `Auth0Error`: with Auth0's status when it refused (nothing was sent), retryable
+    without a status when the connection was never made, and with code
+    `RESET_DELIVERY_UNKNOWN` when the request may have reached Auth0 (the mail may be out)."""
+    from orgs.sync.fencing import check_before_write
+
+    base = urlsplit(tokens.auth0_base_url())
+    authentication = Database(
+        base.netloc, client_id, protocol=base.scheme, timeout=settings.AUTH0_TIMEOUT
+    )
+    # The Authentication API client does not pass through the Management API's hooks.
+    check_before_write()
+    try:
+        authentication.change_password(
+            email=email, connection=connection, organization=organization_id or None
+        )
+    except AuthenticationApiError as exc:
+        body = {"error": exc.error_code, "error_description": exc.message}
+        raise error_from_response(exc.status_code, body, exc.headers) from exc
+    except requests.RequestException as exc:
+        raise _transport_error(exc) from exc
+
+
+def _transport_error(exc: requests.RequestException) -> Auth0Error:
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    never_connected = isinstance(exc, requests.ConnectTimeout) or isinstance(
+        reason, urllib3.exceptions.NewConnectionError
+    )
+    if never_connected:
+        return Auth0Error(
+            f"Auth0 could not be reached ({type(exc).__name__}).",
+            code="transport_error",
+            retryable=True,
+        )
+    return Auth0Error(
+        f"No answer from Auth0 after the request was sent ({type(exc).__name__}).",
+        code=RESET_DELIVERY_UNKNOWN,
+    )
