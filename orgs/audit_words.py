@@ -35,7 +35,6 @@ ACTION_WORDS: dict[str, str] = {
     "sync_operation.cancel": "Cancelled a change",
     "tenant.import": "Imported the tenant",
     "bulk_run.confirm": "Started a bulk import",
-    "bulk_run.confirm": "Started a bulk import",
 }
 
 REDACTED = "[redacted]"

@@ -26,6 +26,7 @@ from orgs.models.applications import UrlKind
 from orgs.models.organizations import organization_name_validator
 from orgs.services.applications import _check_url
 from orgs.services.errors import ServiceError
+from orgs.services.organizations import reserved_organization_names
 
 MAX_ROWS = 1000
 MAX_BYTES = 1024 * 1024
@@ -261,6 +262,9 @@ def _name(row: CheckedRow, value: str, values: dict[str, str]) -> tuple[str, boo
         organization_name_validator(name)
     except ValidationError as exc:
         row.add_error("name", f"'{name}' is not a valid name. {' '.join(exc.messages)}")
+        return name, suggested
+    if name in reserved_organization_names():
+        row.add_error("name", f"'{name}' is reserved for the portal: choose another name.")
     return name, suggested
 
 

@@ -6,48 +6,130 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgs', '0003_organization_version'),
+        ("orgs", "0003_organization_version"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BulkRun',
+            name="BulkRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(max_length=255)),
-                ('status', models.CharField(choices=[('checked', 'Waiting for confirmation'), ('creating', 'Creating organizations'), ('created', 'Organizations created')], default='checked', max_length=16)),
-                ('total_rows', models.PositiveIntegerField(default=0)),
-                ('ready_rows', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_creating_at', models.DateTimeField(blank=True, null=True)),
-                ('application', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='orgs.application')),
-                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=255)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("checked", "Waiting for confirmation"),
+                            ("creating", "Creating organizations"),
+                            ("created", "Organizations created"),
+                        ],
+                        default="checked",
+                        max_length=16,
+                    ),
+                ),
+                ("total_rows", models.PositiveIntegerField(default=0)),
+                ("ready_rows", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_creating_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="orgs.application",
+                    ),
+                ),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='BulkRow',
+            name="BulkRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(help_text="The row's line in the file (header: 1).")),
-                ('data', models.JSONField(default=dict)),
-                ('errors', models.JSONField(blank=True, default=list)),
-                ('status', models.CharField(choices=[('ready', 'Ready'), ('invalid', 'Has problems'), ('created', 'Created'), ('failed', 'Could not be created')], default='ready', max_length=16)),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='bulk_rows', to='orgs.organization')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rows', to='orgs.bulkrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.PositiveIntegerField(
+                        help_text="The row's line in the file (header: 1)."
+                    ),
+                ),
+                ("data", models.JSONField(default=dict)),
+                ("errors", models.JSONField(blank=True, default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("ready", "Ready"),
+                            ("invalid", "Has problems"),
+                            ("created", "Created"),
+                            ("failed", "Could not be created"),
+                        ],
+                        default="ready",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="bulk_rows",
+                        to="orgs.organization",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rows",
+                        to="orgs.bulkrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['run', 'number'],
-                'indexes': [models.Index(fields=['run', 'status'], name='bulkrow_run_status')],
-                'constraints': [models.UniqueConstraint(fields=('run', 'number'), name='unique_bulk_row_number')],
+                "ordering": ["run", "number"],
+                "indexes": [models.Index(fields=["run", "status"], name="bulkrow_run_status")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("run", "number"), name="unique_bulk_row_number")
+                ],
             },
         ),
     ]

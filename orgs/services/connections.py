@@ -62,7 +62,8 @@ def connection_create_database(
     *, actor: User | None, organization: Organization, applications: list[Application] | None = None
 ) -> Connection:
     """A database connection owned by the organization, serving `applications` (by default
-    every application that supports organizations)."""
+    every application that supports organizations) and always the portal's own login
+    application, through which the organization's admins sign in to the portal."""
     name = own_database_name(organization)
     if Connection.objects.filter(name=name).exists():
         raise ServiceError(f"A connection named '{name}' already exists.")
@@ -88,6 +89,9 @@ def connection_create_database(
             )
             if not app.is_portal_login
         ]
+    portal_login = Application.objects.filter(is_portal_login=True).first()
+    if portal_login is not None and portal_login not in applications:
+        applications = [*applications, portal_login]
     for application in applications:
         connection_enable_application(actor=actor, connection=connection, application=application)
     audit(actor=actor, action="connection.create", organization=organization, target=name)

@@ -64,15 +64,19 @@ def test_an_own_database_organization_gets_its_own_connection(
     assert len(sent_ops(callbacks)) == 1
     connection = Connection.objects.get(organization=org)
     assert connection.name == "initech-users" and connection.is_database
-    # every application that takes organizations, except the portal's own login
-    assert [link.application for link in connection.application_links.all()] == [demo_app()]
+    # every application that takes organizations, and the portal's own login (through
+    # which the organization's admins sign in to the portal)
+    served = {link.application.client_id for link in connection.application_links.all()}
+    assert served == {"sandbox-demo-app", "sandbox-portal-login"}
     assert operations() == [
         ("organization.create", None),
         ("connection.create", "organization.create"),
         ("connection_application.sync", "connection.create"),
+        ("connection_application.sync", "connection.create"),
         ("organization_connection.sync", "connection.create"),
     ]
     assert audited() == [
+        "connection.enable_application",
         "connection.enable_application",
         "connection.create",
         "organization_connection.enable",
@@ -85,11 +89,11 @@ def test_an_own_database_organization_gets_its_own_connection(
     assert remote is not None and remote["strategy"] == "auth0"
     assert remote["metadata"] == {"portal_id": str(connection.portal_id)}
     assert remote["options"]["disable_signup"] is True
-    assert remote["enabled_clients"] == ["sandbox-demo-app"]
+    assert sorted(remote["enabled_clients"]) == ["sandbox-demo-app", "sandbox-portal-login"]
     remote_initech = remote_org(state, "initech")
     assert remote_initech is not None and list(remote_initech["connections"]) == [remote["id"]]
     assert_in_sync(
-        org, connection, connection.application_links.get(), org.organization_connections.get()
+        org, connection, *connection.application_links.all(), org.organization_connections.get()
     )
 
 
@@ -108,12 +112,13 @@ def test_it_gives_an_existing_organization_its_own_database_with_flags(
 
     assert operations() == [
         ("connection.create", None),
+        ("connection_application.sync", "connection.create"),  # the portal's login
         ("organization_connection.sync", "connection.create"),
     ]
     state = settle(imported_tenant)
 
     remote = remote_connection(state, "acme-users")
-    assert remote is not None and remote["enabled_clients"] == []
+    assert remote is not None and remote["enabled_clients"] == ["sandbox-portal-login"]
     enabled = remote_org(state, "acme")["connections"]  # type: ignore[index]
     assert set(enabled) == {shared_connection().auth0_id, remote["id"]}
     assert enabled[remote["id"]]["assign_membership_on_login"] is True
@@ -214,18 +219,21 @@ def test_it_disables_and_enables_an_application_on_a_connection(
         )
 
     assert len(sent_ops(callbacks)) == 1
-    assert not ConnectionApplication.objects.filter(connection=connection).exists()
+    assert not ConnectionApplication.objects.filter(
+        connection=connection, application=demo_app()
+    ).exists()
     assert operations()[ops_before:] == [("connection_application.sync", None)]
     assert audited()[-1] == "connection.disable_application"
     remote = remote_connection(settle(imported_tenant), "acme-users")
-    assert remote is not None and remote["enabled_clients"] == []
+    assert remote is not None and remote["enabled_clients"] == ["sandbox-portal-login"]
 
     link = connection_enable_application(
         actor=staff_user(), connection=connection, application=demo_app()
     )
 
     remote = remote_connection(settle(imported_tenant), "acme-users")
-    assert remote is not None and remote["enabled_clients"] == ["sandbox-demo-app"]
+    assert remote is not None
+    assert sorted(remote["enabled_clients"]) == ["sandbox-demo-app", "sandbox-portal-login"]
     assert audited()[-1] == "connection.enable_application"
     assert_in_sync(link)
 
@@ -235,5 +243,6 @@ def test_it_refuses_to_enable_an_application_twice_or_disable_one_not_enabled(de
     connection = connection_create_database(actor=None, organization=_org())
     with refused("acme-users is already enabled for Demo SaaS App."):
         connection_enable_application(actor=None, connection=connection, application=demo_app())
+    connection_disable_application(actor=None, connection=connection, application=portal)
     with refused("acme-users is not enabled for Organization Admin Portal."):
         connection_disable_application(actor=None, connection=connection, application=portal)
