@@ -40,6 +40,7 @@ def test_staff_provision_and_run_organizations(
     invitee_accepts_and_lands_as_admin(new_page(), stack, checks)
     suspend_and_reactivate(staff, checks)
     bulk_import(staff, checks, tmp_path / "organizations.csv")
+    visit_the_staff_pages(staff, checks)
     checks.assert_clean()
 
 
@@ -83,7 +84,8 @@ def watch_changes_reach_auth0(page: Any, checks: Checks) -> None:
     assert page.evaluate("window.__notReloaded === true")
     assert page.locator("#operations .badge-bad").count() == 0
     checks.page(page, "organization overview settled")
-    for tab in ("Connections", "Application URLs", "Invitations", "Activity", "Audit trail"):
+    tabs = ("Connections", "Application URLs", "Invitations", "Members", "Domains", "Activity")
+    for tab in (*tabs, "Audit trail"):
         page.get_by_role("navigation", name="Organization sections").get_by_role(
             "link", name=tab
         ).click()
@@ -138,6 +140,32 @@ def bulk_import(page: Any, checks: Checks, csv_file: Path) -> None:
     checks.page(page, "bulk progress")
     page.locator("#bulk-count-done").get_by_text("48 done").wait_for(timeout=180_000)
     checks.page(page, "bulk done")
+
+
+def visit_the_staff_pages(page: Any, checks: Checks) -> None:
+    """The cross-organization pages, the edit form and the delete confirmation (left
+    with Cancel)."""
+    main_nav = page.get_by_role("navigation", name="Main")
+    for link, heading in (
+        ("Operations", "Operations"),
+        ("Audit log", "Audit log"),
+        ("Applications", "Applications"),
+    ):
+        main_nav.get_by_role("link", name=link).click()
+        page.get_by_role("heading", name=heading, exact=True).wait_for()
+        checks.page(page, f"staff page {link}")
+    main_nav.get_by_role("link", name="Organizations").click()
+    page.get_by_label("Search").fill(NEW_SLUG)
+    page.get_by_role("button", name="Apply filters").click()
+    page.get_by_role("link", name=NEW_ORG).click()
+    page.get_by_role("link", name="Edit").click()
+    checks.page(page, "edit organization")
+    page.get_by_role("link", name="Cancel").click()
+    page.get_by_role("link", name="Delete").click()
+    page.get_by_text(f"Type {NEW_SLUG} to confirm").wait_for()
+    checks.page(page, "delete confirmation")
+    page.get_by_role("link", name="Cancel").click()
+    page.get_by_role("heading", name=re.compile(NEW_ORG)).wait_for()
 
 
 def _fifty_rows_two_bad() -> str:

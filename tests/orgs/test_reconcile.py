@@ -180,7 +180,7 @@ def test_an_application_removed_from_a_connection_is_found_and_enabled_again(
     assert str(drift) == (
         f"umbrella-users: applications differ: {{'missing': ['{DEMO_APP}'], 'extra': []}}"
     )
-    link = ConnectionApplication.objects.get(connection=connection)
+    link = ConnectionApplication.objects.get(connection=connection, application__client_id=DEMO_APP)
     assert link.sync_state == SyncState.DRIFTED
     assert link.drift["diff"] == {"missing": [DEMO_APP], "extra": []}
 
@@ -198,10 +198,10 @@ def test_an_application_enabled_on_a_connection_only_in_auth0_is_found_and_remov
     provisioned: Provisioned,
 ) -> None:
     connection = Connection.objects.get(organization=provisioned.umbrella)
-    with auth0_call():
-        management_client().connections.clients.update(
-            connection.auth0_id, request=[{"client_id": "sandbox-portal-login", "status": True}]
-        )
+    # The portal's login is enabled in Auth0; the portal forgets it wanted that.
+    ConnectionApplication.objects.filter(
+        connection=connection, application__client_id="sandbox-portal-login"
+    ).delete()
 
     (drift,) = reconcile().drifts
 
