@@ -29,6 +29,7 @@ from orgs.sync.outbox import record_operation
 from orgs.sync.targets import target_key_for
 from portal.access import ADMIN_ROLE, is_org_admin
 from portal.models import User
+from portal.sessions import forget_access
 
 # Auth0 names a database connection's users `auth0|...`; other ids come from an identity
 # provider (enterprise, social, passwordless), which owns their password if they have one.
@@ -63,7 +64,11 @@ def member_for_auth0_user(
         Member.objects.filter(pk=member.pk).update(email=email, name=name)
         member.email, member.name = email, name
     if role_ids is not None and not _portal_change_pending(member):
-        member.roles.set(Role.objects.filter(auth0_id__in=role_ids))
+        wanted = set(Role.objects.filter(auth0_id__in=role_ids).values_list("pk", flat=True))
+        if wanted != set(member.roles.values_list("pk", flat=True)):
+            member.roles.set(wanted)
+            # A customer admin's portal session may rest on the roles just replaced.
+            transaction.on_commit(lambda: forget_access(organization=organization.pk))
     return member
 
 

@@ -54,6 +54,10 @@ _REASONS: dict[str, str] = {
     "409": "Auth0 already has something with this name.",
     "unknown_kind": "The portal does not know how to make this change.",
     "lease_lost": "A worker stopped while making this change; it is tried again.",
+    "reset_delivery_unknown": "The password reset email may or may not have gone out, so the "
+    "portal does not send it again by itself. Ask the person, or send a new password reset.",
+    "not_database_user": "This person does not sign in with a password kept by Auth0, so "
+    "there is no password to reset.",
 }
 _UNREACHABLE = "Auth0 could not be reached; it is tried again on its own."
 

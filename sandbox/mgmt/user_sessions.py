@@ -5,8 +5,9 @@ The login pages keep no session table: the SSO session is a signed cookie
 (sandbox/authn/cookies.py). So a session here is what the tenant log records: each
 successful login (`s`) of the user within the cookie's lifetime, identified by its log
 id, until the user's sessions are deleted (every login logged before that moment is
-then gone). Deletion times live in the state's scratch space: a reset or a restart
-from a snapshot forgets them. The login pages do not consult them, so an `auth0` cookie
+then gone; log ids sort in write order, so "before" is the last log id at the time).
+Deletions live in the state's scratch space: a reset or a restart from a snapshot
+forgets them. The login pages do not consult them, so an `auth0` cookie
 issued before the deletion still works in the sandbox (Auth0 would refuse it).
 
 The sandbox issues no refresh tokens (`offline_access` is accepted and yields none), so a
@@ -37,9 +38,9 @@ def _user(call: Call) -> User:
     return user
 
 
-def _deleted_before(call: Call) -> dict[str, float]:
-    """user_id -> when their sessions were last deleted."""
-    marks: dict[str, float] = call.state.ns(NAMESPACE).setdefault("sessions_deleted_at", {})
+def _deleted_through(call: Call) -> dict[str, str]:
+    """user_id -> the last log id written when their sessions were last deleted."""
+    marks: dict[str, str] = call.state.ns(NAMESPACE).setdefault("sessions_deleted_through", {})
     return marks
 
 
@@ -50,7 +51,7 @@ def _timestamp(date: str) -> float:
 def live_sessions(call: Call, user_id: str) -> list[LogEntry]:
     """The user's logins that still make a session: not expired, not deleted since."""
     now = call.now()
-    deleted_at = _deleted_before(call).get(user_id)
+    deleted_through = _deleted_through(call).get(user_id, "")
     found = []
     for entry in call.state.logs:
         if entry.type != SUCCESSFUL_LOGIN or entry.user_id != user_id:
@@ -58,7 +59,7 @@ def live_sessions(call: Call, user_id: str) -> list[LogEntry]:
         logged_at = _timestamp(entry.date)
         if now - logged_at > DEFAULT_MAX_AGE:
             continue
-        if deleted_at is not None and logged_at <= deleted_at:
+        if entry.log_id <= deleted_through:
             continue
         found.append(entry)
     return found
@@ -118,7 +119,8 @@ def list_user_sessions(call: Call) -> Response:
 )
 def delete_user_sessions(call: Call) -> Response:
     user = _user(call)
-    _deleted_before(call)[user.user_id] = call.now()
+    logs = call.state.logs
+    _deleted_through(call)[user.user_id] = logs[-1].log_id if logs else ""
     return empty(202)
 
 

@@ -258,7 +258,7 @@ def _transport_error(exc: requests.RequestException) -> Auth0Error:
     if never_connected:
         return Auth0Error(
             f"Auth0 could not be reached ({type(exc).__name__}).",
-            code="transport_error",
+            code="connect",
             retryable=True,
         )
     return Auth0Error(
