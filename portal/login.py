@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orgs.models import Organization
+from orgs.models import Invitation, InvitationStatus, Organization
 from orgs.views.access import SESSION_ORG
 from portal import oidc
 from portal.access import resolve_access
@@ -43,6 +43,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         "verifier": begun.code_verifier,
         # What the person asked for, to offer it again when the tenant refuses them.
         "organization": organization or "",
+        "invitation": data.get("invitation", ""),
         "next": next_url if url_has_allowed_host_and_scheme(next_url, allowed_hosts=None) else "",
     }
     return HttpResponseRedirect(begun.url)
@@ -75,6 +76,8 @@ def callback_view(request: HttpRequest) -> HttpResponse:
         )
     except oidc.LoginError as exc:
         return login_failed(request, str(exc))
+    if pending.get("invitation"):
+        _mark_invitation_accepted(claims)
     access = resolve_access(claims)
     if not access.allowed:
         return login_failed(request, access.denied_reason, status=403)
@@ -89,6 +92,21 @@ def callback_view(request: HttpRequest) -> HttpResponse:
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     return HttpResponseRedirect(oidc.logout_url(return_to=f"{settings.PORTAL_BASE_URL}/"))
+
+
+def _mark_invitation_accepted(claims: dict[str, object]) -> None:
+    """A sign-in that began from an invitation link and came back signed in to the
+    organization means Auth0 accepted it (and deleted it): the portal's rows for this
+    email in this organization say so. (The link carries Auth0's ticket id, which the
+    portal does not keep, hence organization and email.)"""
+    email, org_id = str(claims.get("email") or ""), claims.get("org_id")
+    if not email or not org_id:
+        return
+    Invitation.objects.filter(
+        organization__auth0_id=org_id,
+        email__iexact=email,
+        status__in=(InvitationStatus.PENDING, InvitationStatus.SENT),
+    ).update(status=InvitationStatus.ACCEPTED)
 
 
 def _user_from_claims(claims: dict[str, object], *, is_staff: bool) -> User:

@@ -101,3 +101,15 @@ def _is_fresh(entry: bytes | str | None, generation: int) -> bool:
         return int(stored_generation) == generation and 0 <= age <= RECHECK_SECONDS
     except ValueError:
         return False
+
+
+def end_portal_sessions(user_sub: str) -> None:
+    """Sign this person out of the portal on every browser: Django ties each session to a
+    hash of the user's password field, so a new random unusable password makes every
+    existing session invalid at its next request. A superuser's local break-glass
+    password is left alone."""
+    from portal.models import User
+
+    for user in User.objects.filter(sub=user_sub, is_superuser=False):
+        user.set_unusable_password()
+        user.save(update_fields=["password"])

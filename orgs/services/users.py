@@ -29,7 +29,7 @@ from orgs.sync.outbox import record_operation
 from orgs.sync.targets import target_key_for
 from portal.access import ADMIN_ROLE, is_org_admin
 from portal.models import User
-from portal.sessions import forget_access
+from portal.sessions import end_portal_sessions, forget_access
 
 # Auth0 names a database connection's users `auth0|...`; other ids come from an identity
 # provider (enterprise, social, passwordless), which owns their password if they have one.
@@ -138,8 +138,11 @@ def user_unblock(*, actor: User | None, member: Member) -> SyncOperation:
 
 @transaction.atomic
 def user_sign_out_everywhere(*, actor: User | None, member: Member) -> SyncOperation:
-    """End the user's Auth0 sessions and revoke their refresh tokens."""
+    """End the user's Auth0 sessions and revoke their refresh tokens, and their portal
+    sessions (an admin signed out everywhere is signed out of the portal too)."""
     _require_may_act(actor, member, whole_user=True)
+    user_id = member.user_id
+    transaction.on_commit(lambda: end_portal_sessions(user_id))
     return _record_user_change("user.sign_out", actor, member)
 
 

@@ -72,8 +72,15 @@ def fail(
 
 
 def read_session(env: Env, request: Request) -> cookies.Session | None:
+    """The SSO session of this browser, unless it was signed in before the user's
+    sessions were deleted ("sign out everywhere")."""
+    from sandbox.mgmt.user_sessions import ended_at
+
     raw = request.cookies.get(cookies.COOKIE_NAME)
-    return cookies.decode(env.session_secret, raw, now=int(env.now()))
+    session = cookies.decode(env.session_secret, raw, now=int(env.now()))
+    if session is not None and session.auth_time <= ended_at(env.state).get(session.user_id, -1):
+        return None
+    return session
 
 
 def set_session(env: Env, response: Response, session: cookies.Session) -> None:

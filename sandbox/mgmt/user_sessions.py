@@ -18,6 +18,7 @@ Both deletions answer 202 ("request accepted"), as documented.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from werkzeug.wrappers import Response
 
@@ -121,7 +122,15 @@ def delete_user_sessions(call: Call) -> Response:
     user = _user(call)
     logs = call.state.logs
     _deleted_through(call)[user.user_id] = logs[-1].log_id if logs else ""
+    # The SSO cookies issued until now stop working (sandbox.authn.finish.read_session).
+    ended_at(call.state)[user.user_id] = int(call.now())
     return empty(202)
+
+
+def ended_at(state: Any) -> dict[str, int]:
+    """user_id -> when their sessions were last deleted (epoch seconds)."""
+    ended: dict[str, int] = state.ns(NAMESPACE).setdefault("sessions_ended_at", {})
+    return ended
 
 
 @mgmt_route(

@@ -369,3 +369,23 @@ def test_a_members_row_follows_auth0s_roles_unless_a_change_is_on_its_way(
     assert member.role_names() == ["org-admin", "org-member"]
     joined = member_for_auth0_user(**{**seen, "user_id": "auth0|new"}, email="new@acme.test")
     assert joined.organization == people.organization and joined.email == "new@acme.test"
+
+
+def test_signed_out_everywhere_a_browser_must_log_in_again_and_the_portal_forgets_them(
+    acme: Organization, staff: Any, imported_tenant: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    rp, browser, _ = login(imported_tenant.app, MEMBER, DEMO_CREDENTIALS[MEMBER])
+    again = browser.open(rp.authorize_url())
+    assert again.status_code == 302  # the SSO cookie signs them straight in
+    portal_user = UserFactory(sub=MEMBER_ID, email=MEMBER)
+    portal_browser = Client()
+    log_in(portal_browser, portal_user)
+    assert portal_browser.get("/").status_code == 403  # signed in (a member, no admin)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        user_sign_out_everywhere(actor=staff, member=Member.objects.get(user_id=MEMBER_ID))
+    assert drain() == ["succeeded"]
+
+    after = browser.open(rp.authorize_url())
+    assert after.status_code == 200 and "password" in after.text  # log in again
+    assert portal_browser.get("/")["Location"].startswith("/login/")

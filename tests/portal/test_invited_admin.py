@@ -92,6 +92,8 @@ def test_an_invited_first_admin_lands_in_the_portal_as_admin(
 
     assert response.status_code == 302 and response["Location"] == "/"
     assert _role_reads(imported_tenant) == 1  # one Management API call at login
+    invitation.refresh_from_db()
+    assert invitation.get_status_display() == "Accepted"
     member = Member.objects.get(organization=_acme(), email=NEW_ADMIN)
     assert member.role_names() == ["org-admin"] and member.user_id.startswith("auth0|")
     assert not User.objects.get(email=NEW_ADMIN).is_staff
