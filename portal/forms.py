@@ -21,37 +21,31 @@ class PortalFormRenderer(TemplatesSetting):
     field_template_name = "elements/form/field.html"
 
 
-class PortalForm(forms.Form):
-    """A form whose errors are announced: each invalid field names its error message in
+class AnnouncedErrors:
+    """Errors that are announced: each invalid field names its error message in
     `aria-describedby`, and a ServiceError lands on the field it names."""
 
-    def add_service_error(self, error: ServiceError) -> None:
-        field = error.field if error.field in self.fields else None
-        self.add_error(field, error.message)
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        describe_errors(self)
-
-    def add_error(self, field: str | None, error: Any) -> None:
-        super().add_error(field, error)
-        describe_errors(self)
-
-
-class PortalModelForm(forms.ModelForm):
-    """PortalForm's behaviour for model forms."""
+    fields: dict[str, forms.Field]
 
     def add_service_error(self, error: ServiceError) -> None:
         field = error.field if error.field in self.fields else None
         self.add_error(field, error.message)
 
     def full_clean(self) -> None:
-        super().full_clean()
-        describe_errors(self)
+        super().full_clean()  # type: ignore[misc]
+        describe_errors(self)  # type: ignore[arg-type]
 
     def add_error(self, field: str | None, error: Any) -> None:
-        super().add_error(field, error)
-        describe_errors(self)
+        super().add_error(field, error)  # type: ignore[misc]
+        describe_errors(self)  # type: ignore[arg-type]
+
+
+class PortalForm(AnnouncedErrors, forms.Form):
+    """The portal's form."""
+
+
+class PortalModelForm(AnnouncedErrors, forms.ModelForm):
+    """The portal's model form."""
 
 
 def describe_errors(form: forms.BaseForm) -> None:

@@ -32,13 +32,18 @@ def drain(max_rounds: int = 50, *, skip_waits: bool = True) -> list[str]:
     raise AssertionError(f"operations did not settle: {outcomes[-10:]}")
 
 
-@contextmanager
-def published_operations() -> Iterator[list[tuple[int, str]]]:
+def published_operations() -> Any:
     """(operation id, queue) of every run task published inside the block."""
+    return published_tasks(RUN_TASK)
+
+
+@contextmanager
+def published_tasks(task_name: str) -> Iterator[list[tuple[int, str]]]:
+    """(first argument, queue) of every `task_name` task published inside the block."""
     sent: list[tuple[int, str]] = []
 
     def record(sender: Any = None, body: Any = None, routing_key: str = "", **_: Any) -> None:
-        if sender == RUN_TASK:
+        if sender == task_name:
             args = body[0] if isinstance(body, tuple | list) else body["args"]
             sent.append((int(args[0]), routing_key))
 

@@ -3,13 +3,11 @@ lane, once each, and their progress counted from their operations."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from celery.signals import before_task_publish
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -31,7 +29,7 @@ from orgs.services import ServiceError
 from orgs.services.bulk import BULK_TASK, bulk_run_confirm, bulk_run_create, bulk_run_execute
 from portal.models import User
 from tests.factories import OrganizationFactory, UserFactory
-from tests.orgs.engine import drain, published_operations
+from tests.orgs.engine import drain, published_operations, published_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -51,21 +49,9 @@ def _file(*lines: str) -> bytes:
     return "\n".join([HEADER, *lines]).encode()
 
 
-@contextmanager
-def published_bulk_tasks() -> Iterator[list[tuple[int, str]]]:
+def published_bulk_tasks() -> Any:
     """(run id, queue) of every bulk task published inside the block."""
-    sent: list[tuple[int, str]] = []
-
-    def record(sender: Any = None, body: Any = None, routing_key: str = "", **_: Any) -> None:
-        if sender == BULK_TASK:
-            args = body[0] if isinstance(body, tuple | list) else body["args"]
-            sent.append((int(args[0]), routing_key))
-
-    before_task_publish.connect(record, weak=False)
-    try:
-        yield sent
-    finally:
-        before_task_publish.disconnect(record)
+    return published_tasks(BULK_TASK)
 
 
 def _staff() -> User:
