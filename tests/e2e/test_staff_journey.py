@@ -155,8 +155,13 @@ def visit_the_staff_pages(page: Any, checks: Checks) -> None:
         page.get_by_role("heading", name=heading, exact=True).wait_for()
         checks.page(page, f"staff page {link}")
     main_nav.get_by_role("link", name="Organizations").click()
+    # By keyboard: the first Tab reaches "Skip to content", which moves focus to the page.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
     page.get_by_label("Search").fill(NEW_SLUG)
-    page.get_by_role("button", name="Apply filters").click()
+    page.get_by_label("Search").press("Enter")  # the filters submit from the keyboard
     page.get_by_role("link", name=NEW_ORG).click()
     page.get_by_role("link", name="Edit").click()
     checks.page(page, "edit organization")
