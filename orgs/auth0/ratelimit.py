@@ -34,7 +34,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import redis
 from django.conf import settings
@@ -42,6 +41,7 @@ from django.conf import settings
 from orgs.auth0.bucket_scripts import ACQUIRE_SCRIPT, OBSERVE_SCRIPT, SLOT_SCRIPT
 from orgs.auth0.errors import RateLimited, reset_delay
 from orgs.auth0.plans import BucketLimit, buckets_for_plan, endpoint_bucket
+from orgs.auth0.ratelimit_inputs import BULK, INTERACTIVE, _api_path, _header, _priority
 from portal.coordination import coordination_store
 
 PREFIX = "rate:"
@@ -57,7 +57,6 @@ MAX_PAUSE = 120.0
 IDLE_SLACK = 60.0
 # The share of every bucket's burst bulk work leaves for people (AUTH0_RATE_INTERACTIVE_RESERVE).
 INTERACTIVE_RESERVE = 0.2
-INTERACTIVE, BULK = "interactive", "bulk"  # orgs.models.Priority's values
 
 
 @dataclass(frozen=True)
@@ -66,34 +65,6 @@ class BucketLevel:
 
     tokens: float
     paused_until: float
-
-
-def _api_path(path: str) -> str:
-    """The Management API path `endpoint_bucket` expects: no host, query or /api/v2."""
-    path = urlsplit(path).path if "://" in path else path.split("?", 1)[0]
-    return path.removeprefix("/api/v2") or "/"
-
-
-def _priority(priority: str | None) -> str:
-    """The given priority, or the work in progress's (`orgs.sync.priority`)."""
-    if priority is None:
-        from orgs.sync.priority import current_priority  # needs the app registry
-
-        priority = current_priority()
-    if priority not in (INTERACTIVE, BULK):
-        raise ValueError(f"unknown priority {priority!r}")
-    return priority
-
-
-def _header(headers: Mapping[str, str], name: str) -> str:
-    value = headers.get(name)
-    if value is None:
-        return ""
-    try:
-        number = float(value)
-    except ValueError:
-        return ""
-    return repr(number) if math.isfinite(number) else ""
 
 
 class RateLimiter:
