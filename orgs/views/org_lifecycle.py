@@ -4,6 +4,8 @@ checks again (the typed short name for delete) before calling the service."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -29,58 +31,59 @@ LISTED_URLS = 10  # beyond this the preview says "and N more"
 @staff_required
 def suspend_organization(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_organization_for(request, pk)
-    if request.method != "POST":
-        connections = org.organization_connections.count()
-        return render_confirmation(
-            request,
-            Confirmation(
-                title=f"Suspend {org}?",
-                action_url=reverse("orgs:suspend", args=[org.pk]),
-                button="Suspend organization",
-                cancel_url=reverse("orgs:detail", args=[org.pk]),
-                impact=[
-                    f"Nobody can sign in to {org}: each of its connections ({connections}) "
-                    "is turned off for it in Auth0.",
-                    "Its administrators are signed out of the portal.",
-                    "Members, their roles and invitations stay as they are.",
-                    "Reactivating turns the same connections on again, with the same settings.",
-                ],
-            ),
-        )
-    try:
-        organization_suspend(actor=_person(request), organization=org)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"{org} is suspended. Its connections are being turned off.")
-    return redirect("orgs:detail", pk=org.pk)
+    connections = org.organization_connections.count()
+    confirmation = Confirmation(
+        title=f"Suspend {org}?",
+        action_url=reverse("orgs:suspend", args=[org.pk]),
+        button="Suspend organization",
+        cancel_url=reverse("orgs:detail", args=[org.pk]),
+        impact=[
+            f"Nobody can sign in to {org}: each of its connections ({connections}) "
+            "is turned off for it in Auth0.",
+            "Its administrators are signed out of the portal.",
+            "Members, their roles and invitations stay as they are.",
+            "Reactivating turns the same connections on again, with the same settings.",
+        ],
+    )
+    done = f"{org} is suspended. Its connections are being turned off."
+    return _confirm_then(request, org, confirmation, organization_suspend, done)
 
 
 @staff_required
 def reactivate_organization(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_organization_for(request, pk)
+    confirmation = Confirmation(
+        title=f"Reactivate {org}?",
+        action_url=reverse("orgs:reactivate", args=[org.pk]),
+        button="Reactivate organization",
+        cancel_url=reverse("orgs:detail", args=[org.pk]),
+        impact=[
+            f"Each of its connections ({org.organization_connections.count()}) is "
+            "turned on again with the settings it had, so its people can sign in.",
+            "Members, roles and invitations are as they were when it was suspended.",
+        ],
+        danger=False,
+    )
+    done = f"{org} is active again. Its connections are being turned on."
+    return _confirm_then(request, org, confirmation, organization_reactivate, done)
+
+
+def _confirm_then(
+    request: HttpRequest,
+    org: Organization,
+    confirmation: Confirmation,
+    service: Callable[..., Organization],
+    done: str,
+) -> HttpResponse:
+    """GET: the confirmation; POST: the service, then back to the organization."""
     if request.method != "POST":
-        return render_confirmation(
-            request,
-            Confirmation(
-                title=f"Reactivate {org}?",
-                action_url=reverse("orgs:reactivate", args=[org.pk]),
-                button="Reactivate organization",
-                cancel_url=reverse("orgs:detail", args=[org.pk]),
-                impact=[
-                    f"Each of its connections ({org.organization_connections.count()}) is "
-                    "turned on again with the settings it had, so its people can sign in.",
-                    "Members, roles and invitations are as they were when it was suspended.",
-                ],
-                danger=False,
-            ),
-        )
+        return render_confirmation(request, confirmation)
     try:
-        organization_reactivate(actor=_person(request), organization=org)
+        service(actor=_person(request), organization=org)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{org} is active again. Its connections are being turned on.")
+        messages.success(request, done)
     return redirect("orgs:detail", pk=org.pk)
 
 
