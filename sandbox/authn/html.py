@@ -36,7 +36,8 @@ padding:10px 12px;margin:12px 0}
 .note{color:var(--muted);font-size:13px;margin-top:18px}
 .or{text-align:center;color:var(--muted);margin:18px 0 0;font-size:13px}
 table{width:100%;border-collapse:collapse;font-size:14px}
-th,td{text-align:left;padding:8px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
+th,td{text-align:left;padding:8px;border-bottom:1px solid var(--line);vertical-align:top;
+overflow-wrap:anywhere}
 code{font-size:13px;background:#f1f3f5;padding:1px 4px;border-radius:4px}
 pre{white-space:pre-wrap;background:#f8f9fa;border:1px solid var(--line);padding:10px;
 border-radius:6px}
