@@ -38,6 +38,7 @@ def test_staff_provision_and_run_organizations(
     create_organization(staff, checks)
     watch_changes_reach_auth0(staff, checks)
     invitee_accepts_and_lands_as_admin(new_page(), stack, checks)
+    see_the_new_admin_among_the_members(staff, checks)
     suspend_and_reactivate(staff, checks)
     bulk_import(staff, checks, tmp_path / "organizations.csv")
     visit_the_staff_pages(staff, checks)
@@ -107,6 +108,18 @@ def invitee_accepts_and_lands_as_admin(page: Any, stack: RunningStack, checks: C
     page.get_by_role("heading", name=re.compile(NEW_ORG)).wait_for()
     assert page.get_by_role("link", name="Organizations").count() == 0  # not staff
     checks.page(page, "new admin lands in their organization")
+
+
+def see_the_new_admin_among_the_members(page: Any, checks: Checks) -> None:
+    """Read from Auth0: the admin who just accepted, with the org-admin role."""
+    page.get_by_role("navigation", name="Organization sections").get_by_role(
+        "link", name="Members"
+    ).click()
+    row = page.get_by_role("row").filter(has_text=FIRST_ADMIN)
+    row.get_by_text("org-admin").wait_for()
+    row.get_by_role("link", name=FIRST_ADMIN).click()
+    page.get_by_role("button", name="Send password reset").wait_for()
+    checks.page(page, "member page")
 
 
 def suspend_and_reactivate(page: Any, checks: Checks) -> None:
