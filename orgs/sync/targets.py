@@ -89,13 +89,23 @@ def mark(op: SyncOperation, state: str, error: str = "") -> None:
 
 
 def mark_settled(op: SyncOperation) -> None:
-    """In sync, unless another operation on the same target is still open or failed."""
-    others = SyncOperation.objects.filter(
-        target_key=op.target_key, state__in=UNSETTLED_STATES
-    ).exclude(pk=op.pk)
+    """In sync, unless another operation on the same target is still open or failed.
+
+    The rows are read *before* asking about other operations, and only those rows are
+    marked. Read the other way round (each statement sees what is committed when it
+    runs), a row committed in between, together with the new operation that carries it,
+    would be missed by the question and caught by the update: marked in sync without ever
+    being sent, and that operation would then find nothing to do. One URL in 200 was
+    lost that way under load (tests/orgs/test_workers.py)."""
     rows = target_rows(op)
     if rows is None:
         return
-    if others.exists():
+    row_ids = list(rows.values_list("pk", flat=True))
+    others = SyncOperation.objects.filter(
+        target_key=op.target_key, state__in=UNSETTLED_STATES
+    ).exclude(pk=op.pk)
+    if not row_ids or others.exists():
         return  # still pending, or a sibling's failure stays visible
-    rows.update(sync_state=SyncState.IN_SYNC, sync_error="", synced_at=timezone.now(), drift={})
+    rows.filter(pk__in=row_ids).update(
+        sync_state=SyncState.IN_SYNC, sync_error="", synced_at=timezone.now(), drift={}
+    )

@@ -18,7 +18,7 @@ import pytest
 from django.db import connection
 
 from orgs.bench.processes import start_workers, stop
-from orgs.models import Application, OpState, SyncOperation
+from orgs.models import Application, ApplicationURL, OpState, SyncOperation
 from orgs.models.applications import UrlKind
 from orgs.services.applications import application_url_add
 from portal.celery import app as celery_app
@@ -86,6 +86,24 @@ def _wait_until_settled(timeout: float = 180) -> None:
     raise AssertionError(f"operations did not settle: {open_ops}")
 
 
+def _story_of(urls: set[str]) -> list[dict[str, Any]]:
+    """For a failure message: the rows of the missing URLs and their organizations' ops."""
+    rows = ApplicationURL.objects.filter(url__in=urls)
+    return [
+        {
+            "url": row.url,
+            "sync_state": row.sync_state,
+            "ops": list(
+                SyncOperation.objects.filter(organization=row.organization).values(
+                    "pk", "state", "attempts", "last_error_code", "result", "created_at"
+                )
+            ),
+            "row_created": row.created_at,
+        }
+        for row in rows
+    ]
+
+
 def test_200_concurrent_callback_additions_to_one_application_lose_none(
     imported_tenant: Any, workers: str, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -111,5 +129,6 @@ def test_200_concurrent_callback_additions_to_one_application_lose_none(
 
     callbacks = set(imported_tenant.state()["clients"]["sandbox-demo-app"]["callbacks"])
     assert len(wanted) == ORGS * URLS_PER_ORG == 200
-    assert set(wanted) <= callbacks, f"lost {len(set(wanted) - callbacks)} callback URLs"
+    missing = set(wanted) - callbacks
+    assert not missing, f"lost {len(missing)} callback URLs: {_story_of(missing)}"
     assert not SyncOperation.objects.filter(state=OpState.FAILED).exists()
