@@ -38,6 +38,7 @@ from orgs.services.connections import (
     organization_connection_update,
 )
 from orgs.views.access import get_organization_for
+from orgs.views.outcome import report
 from orgs.views.tabs import render_tab
 from portal.confirm import Confirmation, render_confirmation
 from portal.models import User
@@ -221,14 +222,11 @@ def connection_disable(request: HttpRequest, pk: int, connection_id: int) -> Htt
     name = _name(link.connection)
     if request.method != "POST":
         return render_confirmation(request, _disable_confirmation(org, link))
-    try:
-        organization_connection_disable(actor=_actor(request), link=link)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request, f"Disabling {name}. The Activity tab shows when Auth0 has done it."
-        )
+    report(
+        request,
+        lambda: organization_connection_disable(actor=_actor(request), link=link),
+        f"Disabling {name}. The Activity tab shows when Auth0 has done it.",
+    )
     return redirect(TAB, pk=org.pk)
 
 
@@ -288,18 +286,14 @@ def connection_application_remove(
         raise Http404
     if request.method != "POST":
         return render_confirmation(request, _application_confirmation(org, connection, application))
-    try:
-        connection_disable_application(
+    report(
+        request,
+        lambda: connection_disable_application(
             actor=_actor(request), connection=connection, application=application
-        )
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            f"Stopping {application} using {_name(connection)}. "
-            "The Activity tab shows when Auth0 has done it.",
-        )
+        ),
+        f"Stopping {application} using {_name(connection)}. "
+        "The Activity tab shows when Auth0 has done it.",
+    )
     return redirect(TAB, pk=org.pk)
 
 

@@ -25,6 +25,7 @@ from orgs.services.invitations import invitation_create as create_invitation
 from orgs.services.invitations import invitation_resend as resend_invitation
 from orgs.services.invitations import invitation_revoke as revoke_invitation
 from orgs.views.access import get_organization_for
+from orgs.views.outcome import report
 from orgs.views.tabs import render_tab
 from portal.confirm import Confirmation, render_confirmation
 from portal.models import User
@@ -111,15 +112,11 @@ def invitation_create(request: HttpRequest, pk: int) -> HttpResponse:
 def invitation_resend(request: HttpRequest, pk: int, invitation_id: int) -> HttpResponse:
     org = get_organization_for(request, pk)
     invitation = _invitation_for(org, invitation_id)
-    try:
-        resend_invitation(actor=cast(User, request.user), invitation=invitation)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            f"Sending {invitation.email} a new invitation. The link in the old one stops working.",
-        )
+    report(
+        request,
+        lambda: resend_invitation(actor=cast(User, request.user), invitation=invitation),
+        f"Sending {invitation.email} a new invitation. The link in the old one stops working.",
+    )
     return redirect(TAB, pk=org.pk)
 
 
@@ -138,12 +135,11 @@ def invitation_revoke(request: HttpRequest, pk: int, invitation_id: int) -> Http
         return redirect(TAB, pk=org.pk)
     if request.method != "POST":
         return render_confirmation(request, _confirmation(org, invitation))
-    try:
-        revoke_invitation(actor=cast(User, request.user), invitation=invitation)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Revoking the invitation for {invitation.email}.")
+    report(
+        request,
+        lambda: revoke_invitation(actor=cast(User, request.user), invitation=invitation),
+        f"Revoking the invitation for {invitation.email}.",
+    )
     return redirect(TAB, pk=org.pk)
 
 

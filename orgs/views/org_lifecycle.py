@@ -22,6 +22,7 @@ from orgs.services.organizations import (
 )
 from orgs.sync.handlers.applications import wanted_elsewhere
 from orgs.views.access import get_organization_for, staff_required
+from orgs.views.outcome import report
 from portal.confirm import Confirmation, render_confirmation, typed_matches
 from portal.models import User
 
@@ -78,12 +79,7 @@ def _confirm_then(
     """GET: the confirmation; POST: the service, then back to the organization."""
     if request.method != "POST":
         return render_confirmation(request, confirmation)
-    try:
-        service(actor=_person(request), organization=org)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
+    report(request, lambda: service(actor=_person(request), organization=org), done)
     return redirect("orgs:detail", pk=org.pk)
 
 

@@ -18,6 +18,7 @@ from orgs.models import ApplicationURL, Organization
 from orgs.services import ServiceError
 from orgs.services.applications import application_url_add, application_url_remove
 from orgs.views.access import get_organization_for
+from orgs.views.outcome import report
 from orgs.views.tabs import render_tab
 from portal.confirm import Confirmation, render_confirmation
 from portal.models import User
@@ -77,16 +78,12 @@ def url_remove(request: HttpRequest, pk: int, url_id: int) -> HttpResponse:
         return redirect(TAB, pk=org.pk)
     if request.method != "POST":
         return render_confirmation(request, _confirmation(org, url))
-    try:
-        application_url_remove(actor=cast(User, request.user), row=url)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            f"Removing {url.url} from {url.application}. "
-            "It leaves this list once Auth0 has dropped it.",
-        )
+    report(
+        request,
+        lambda: application_url_remove(actor=cast(User, request.user), row=url),
+        f"Removing {url.url} from {url.application}. "
+        "It leaves this list once Auth0 has dropped it.",
+    )
     return redirect(TAB, pk=org.pk)
 
 
