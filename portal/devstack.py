@@ -176,6 +176,12 @@ def configure_urls(host: str, port: int, sandbox_port: int | None) -> None:
     for name, value in values.items():
         setattr(settings, name, value)
         os.environ[name] = value
+    if not os.environ.get("IDP_FETCH_ALLOWED_ORIGINS", "").strip():
+        # The sandbox serves the stand-in IdP's metadata and discovery documents on
+        # loopback over http, which the safe fetcher refuses for anyone else.
+        sandbox = settings.AUTH0_DOMAIN.rstrip("/")
+        settings.IDP_FETCH_ALLOWED_ORIGINS = [sandbox]
+        os.environ["IDP_FETCH_ALLOWED_ORIGINS"] = sandbox
 
 
 def sandbox_command(

@@ -176,6 +176,19 @@ ORG_WEB_ORIGIN_TEMPLATES: list[str] = env.list("ORG_WEB_ORIGIN_TEMPLATES", defau
     "https://{org}.app.example.com"
 ]
 STAFF_EMAIL_DOMAINS: list[str] = env.list("STAFF_EMAIL_DOMAINS", default=[])
+# The tenant's name in SAML entity ids (urn:auth0:{tenant}:{connection}); by default the
+# first label of AUTH0_DOMAIN ("acme" for acme.eu.auth0.com; "sandbox" for the sandbox).
+AUTH0_TENANT_NAME: str = env.str("AUTH0_TENANT_NAME", default="")
+
+# --- Self-service SSO (idp_selfservice) ------------------------------------------------------
+# Origins (scheme://host:port) exempt from the safe fetcher's https and address rules: the
+# sandbox's stand-in IdP in development. Never a customer's address.
+IDP_FETCH_ALLOWED_ORIGINS: list[str] = env.list("IDP_FETCH_ALLOWED_ORIGINS", default=[])
+IDP_FETCH_TIMEOUT: float = env.float("IDP_FETCH_TIMEOUT", default=10.0)
+# What to do when an IdP's metadata URL publishes a new signing certificate: "confirm"
+# (the customer admin swaps it) or "auto" (swapped at the old certificate's expiry).
+IDP_CERT_ROLLOVER: str = env.str("IDP_CERT_ROLLOVER", default="confirm")
+IDP_METADATA_REFRESH_SECONDS: float = env.float("IDP_METADATA_REFRESH_SECONDS", default=86400.0)
 
 # --- Sync engine -------------------------------------------------------------------------
 SYNC_MAX_ATTEMPTS: int = env.int("SYNC_MAX_ATTEMPTS", default=12)
