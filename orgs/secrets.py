@@ -52,6 +52,7 @@ PLAIN_OPTION_KEYS: dict[str, frozenset[str]] = {
             "user_id_attribute",
             "idpinitiated",
             "debug",
+            "entityId",
         }
     ),
     Strategy.OIDC: frozenset(
@@ -63,7 +64,9 @@ PLAIN_OPTION_KEYS: dict[str, frozenset[str]] = {
             "authorization_endpoint",
             "token_endpoint",
             "jwks_uri",
+            "userinfo_endpoint",
             "scope",
+            "attribute_map",
         }
     ),
     Strategy.ENTRA_ID: frozenset(
@@ -72,7 +75,17 @@ PLAIN_OPTION_KEYS: dict[str, frozenset[str]] = {
     Strategy.GOOGLE_WORKSPACE: frozenset({"client_id", "domain", "tenant_domain"}),
     Strategy.OKTA: frozenset({"client_id", "domain", "scope"}),
     Strategy.ADFS: frozenset({"adfs_server", "fedMetadataXml"}),
-    Strategy.PING: frozenset({"pingFederateBaseUrl", "signingCert"}),
+    Strategy.PING: frozenset(
+        {
+            "pingFederateBaseUrl",
+            "signingCert",
+            "signInEndpoint",
+            "fieldsMap",
+            "user_id_attribute",
+            "idpinitiated",
+            "entityId",
+        }
+    ),
 }
 
 
