@@ -108,17 +108,21 @@ class User:
     last_ip: str | None = None
     logins_count: int = 0
     extra: JSON = field(default_factory=dict)
+    # What an enterprise IdP sent at the last login (SAML attributes, OIDC claims), by
+    # name; Auth0 shows it as `identities[0].profileData` (and at the profile's root).
+    profile_data: JSON = field(default_factory=dict)
 
     def identities(self) -> list[JSON]:
         # Auth0 lists the primary identity with the part of user_id after the `|`.
-        return [
-            {
-                "connection": self.connection,
-                "provider": self.provider,
-                "user_id": self.user_id.split("|", 1)[-1],
-                "isSocial": False,
-            }
-        ]
+        identity: JSON = {
+            "connection": self.connection,
+            "provider": self.provider,
+            "user_id": self.user_id.split("|", 1)[-1],
+            "isSocial": False,
+        }
+        if self.profile_data:
+            identity["profileData"] = dict(self.profile_data)
+        return [identity]
 
 
 @dataclass
@@ -294,6 +298,24 @@ class SigningKey:
     created_at: str = ""
 
 
+@dataclass
+class HostedCertificate:
+    """One signing certificate of a stand-in SAML IdP (`sandbox/authn/idp_hosting.py`)."""
+
+    cert_pem: str
+    private_pem: str
+    created_at: str = ""
+
+
+@dataclass
+class HostedIdp:
+    """A stand-in SAML IdP whose metadata the sandbox serves, certificates oldest first."""
+
+    key: str
+    certificates: list[HostedCertificate] = field(default_factory=list)
+    created_at: str = ""
+
+
 # Attributes of State that are persisted in snapshots and cleared by reset.
 PERSISTED = (
     "clients",
@@ -309,6 +331,7 @@ PERSISTED = (
     "log_streams",
     "email_provider",
     "signing_key",
+    "hosted_idps",
 )
 
 
@@ -327,6 +350,7 @@ class State:
     log_streams: dict[str, LogStream] = field(default_factory=dict)
     email_provider: JSON | None = None
     signing_key: SigningKey | None = None
+    hosted_idps: dict[str, HostedIdp] = field(default_factory=dict)
     # Per-module scratch space (authorization codes, login sessions, ...): namespaced by
     # the owning module, cleared on reset, never written to snapshots.
     scratch: dict[str, JSON] = field(default_factory=dict)

@@ -7,7 +7,7 @@ read like journeys against a real tenant.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from urllib.parse import quote
 
 from .html import error_box, esc, field, form, hidden, link_button, page
@@ -102,6 +102,38 @@ def invitation_page(
     return page("Accept invitation", body, subtitle=subtitle)
 
 
+# Inline styles: the shared stylesheet (html.py) has no fieldset, grid or select rules.
+_BOX = "border:1px solid var(--line);border-radius:6px"
+_FIELDSET = f'style="{_BOX};margin:18px 0 0;padding:4px 14px 14px"'
+_GRID = 'style="display:grid;grid-template-columns:3fr 2fr;gap:0 12px"'
+_SELECT = f'style="{_BOX};width:100%;padding:10px 12px;font:inherit"'
+
+
+def _fieldset(legend: str, inner: str) -> str:
+    return f"<fieldset {_FIELDSET}><legend>{esc(legend)}</legend>{inner}</fieldset>"
+
+
+def _attribute_rows(rows: Sequence[tuple[str, str]], noun: str) -> str:
+    cells = []
+    for index, (name, value) in enumerate(rows):
+        label = f"{noun} {index + 1}"
+        name_input = field(f"attr_name_{index}", f"{label} name", value=name, required=False)
+        value_input = field(f"attr_value_{index}", f"{label} value", value=value, required=False)
+        cells.append(f"<div>{name_input}</div><div>{value_input}</div>")
+    return f"<div {_GRID}>{''.join(cells)}</div>"
+
+
+def _failure_select(failures: Mapping[str, str], chosen: str) -> str:
+    options = "".join(
+        f'<option value="{esc(code)}"{" selected" if code == chosen else ""}>{esc(label)}</option>'
+        for code, label in failures.items()
+    )
+    return (
+        '<label for="failure">Failure to simulate</label>'
+        f'<select id="failure" name="failure" {_SELECT}>{options}</select>'
+    )
+
+
 def idp_page(
     *,
     action: str,
@@ -109,26 +141,49 @@ def idp_page(
     connection: str,
     strategy: str,
     domains: Sequence[str],
+    saml: bool = True,
     email: str | None = None,
+    subject: str | None = None,
+    rows: Sequence[tuple[str, str]] = (),
+    failure: str = "none",
+    failures: Mapping[str, str] | None = None,
     error: str | None = None,
 ) -> str:
-    """The stand-in for a customer's identity provider (SAML, OIDC, Entra ID, ...)."""
+    """The stand-in for a customer's identity provider (SAML, OIDC, Entra ID, ...): who
+    signs in, the attributes (SAML) or claims (OIDC) sent, and a failure to simulate."""
     if domains:
         listed = ", ".join(f"<code>@{esc(d)}</code>" for d in domains)
         hint = f"Sign in as any address at {listed}. No password is checked here."
     else:
         hint = "This connection lists no domain: any address is accepted. No password is checked."
+    noun = "Attribute" if saml else "Claim"
+    who = field(
+        "email",
+        "Email address (fills the fields left empty)",
+        kind="email",
+        value=email,
+        autocomplete="username",
+        required=False,
+    ) + field("subject", "NameID" if saml else "Subject (sub claim)", value=subject, required=False)
+    sent = (
+        '<p class="note">Mapped onto the profile through the connection\'s fieldsMap. '
+        "Leave a row empty to leave the attribute out.</p>"
+        if saml
+        else '<p class="note">Standard OIDC claims. Leave a row empty to leave the claim out.</p>'
+    )
     inner = (
         hidden({"state": state})
-        + field("email", "Email address", kind="email", value=email, autocomplete="username")
-        + field("name", "Display name (optional)", required=False)
+        + _fieldset("Who signs in", who)
+        + _fieldset(f"{noun}s the identity provider sends", sent + _attribute_rows(rows, noun))
+        + _fieldset("Simulate a failure", _failure_select(failures or {"none": "None"}, failure))
     )
     body = f'<p class="note">{hint}</p>' + error_box(error) + form(action, inner, submit="Sign in")
     return page(
-        "Company sign-in",
+        f"Signing in to {connection} as the identity provider would",
         body,
         subtitle=f"Simulated identity provider for connection {connection} ({strategy}).",
         tag="Simulated identity provider",
+        wide=True,
     )
 
 

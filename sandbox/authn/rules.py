@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Iterable
 
 from ..passwords import hash_password
-from ..state import Client, Connection, Invitation, Member, Organization, State, User, iso
+from ..state import JSON, Client, Connection, Invitation, Member, Organization, State, User, iso
 
 DATABASE_STRATEGIES = frozenset({"auth0"})
 ENTERPRISE_STRATEGIES = frozenset(
@@ -149,6 +149,52 @@ def find_or_create_enterprise_user(
     )
     state.users[user.user_id] = user
     return user, True
+
+
+def upsert_enterprise_user(
+    state: State,
+    conn: Connection,
+    *,
+    user_id: str,
+    email: str,
+    name: str,
+    given_name: str | None,
+    family_name: str | None,
+    raw: JSON,
+    now: float,
+) -> tuple[User, bool]:
+    """The user an IdP assertion names (created on first login: second item True).
+
+    Auth0 keys enterprise users by ``{strategy}|{connection}|{id}`` and, by default
+    (``set_user_root_attributes: on_each_login``), refreshes the profile from every
+    assertion. ``raw`` (every attribute or claim) goes to the profile's root and to
+    ``identities[0].profileData``. An IdP may send no email: the user has none then.
+    """
+    stamp = iso(now)
+    user = state.users.get(user_id)
+    created = user is None
+    if user is None:
+        user = User(
+            user_id=user_id,
+            connection=conn.name,
+            provider=conn.strategy,
+            created_at=stamp,
+        )
+        state.users[user_id] = user
+    local = user_id.split("|", 2)[-1]
+    user.email = email.lower()
+    # Enterprise IdPs vouch for the address; Auth0 marks such users verified.
+    user.email_verified = bool(email)
+    user.name = name or email or local
+    user.nickname = (email.split("@", 1)[0] if email else "") or local
+    user.given_name = given_name or None
+    user.family_name = family_name or None
+    for key in set(user.profile_data) - set(raw):
+        user.extra.pop(key, None)
+    user.extra.update(raw)
+    user.profile_data = dict(raw)
+    user.updated_at = stamp
+    return user, created
 
 
 def record_login(user: User, now: float, ip: str | None) -> None:
