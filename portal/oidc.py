@@ -72,9 +72,14 @@ def _jwks(refresh: bool = False) -> KeySet:
 
 
 def begin_login(
-    *, organization: str | None = None, invitation: str | None = None, prompt_login: bool = False
+    *,
+    organization: str | None = None,
+    invitation: str | None = None,
+    prompt_login: bool = False,
+    connection: str | None = None,
 ) -> LoginRequest:
-    """The authorize URL and the secrets the callback must check (kept in the session)."""
+    """The authorize URL and the secrets the callback must check (kept in the session).
+    `connection` skips the login page and goes straight to that connection (SSO tests)."""
     state, nonce, verifier = generate_token(32), generate_token(32), generate_token(64)
     params = {
         "response_type": "code",
@@ -92,6 +97,8 @@ def begin_login(
         params["invitation"] = invitation
     if prompt_login:
         params["prompt"] = "login"
+    if connection:
+        params["connection"] = connection
     url = f"{discovery()['authorization_endpoint']}?{urlencode(params)}"
     return LoginRequest(url=url, state=state, nonce=nonce, code_verifier=verifier)
 
