@@ -218,6 +218,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 3600.0,
         "options": {"queue": "default", "expires": 3600.0},
     },
+    "refresh-idp-metadata": {
+        "task": "idp_selfservice.tasks.refresh_idp_metadata",
+        "schedule": IDP_METADATA_REFRESH_SECONDS,
+        "options": {"queue": "default", "expires": IDP_METADATA_REFRESH_SECONDS},
+    },
 }
 
 # --- Web --------------------------------------------------------------------------------
