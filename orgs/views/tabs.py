@@ -19,6 +19,7 @@ TABS: tuple[tuple[str, str], ...] = (
     ("orgs:invitations", "Invitations"),
     ("orgs:members", "Members"),
     ("orgs:domains", "Domains"),
+    ("idp_selfservice:index", "Single sign-on"),
     ("orgs:activity", "Activity"),
     ("orgs:audit", "Audit trail"),
 )
