@@ -1,28 +1,24 @@
 """Self-service SSO pages, under /sso/. The organization's pk is in every URL; each view
-checks it (idp_selfservice.access). One flat list, a comment per group: each part of the
-wizard adds its own routes here."""
+checks it (idp_selfservice.access). One flat list, a comment per group."""
 
 from __future__ import annotations
 
-from importlib import import_module
-from importlib.util import find_spec
-
 from django.urls import URLPattern, path
 
-from idp_selfservice.views import create_app, details, index, mapping, tasklist
+from idp_selfservice.views import (
+    certificates,
+    create_app,
+    details,
+    index,
+    lifecycle,
+    mapping,
+    tasklist,
+    testing,
+)
 
 app_name = "idp_selfservice"
 
 SETUP = "<int:org_pk>/<int:setup_pk>/"
-
-
-def _installed(module: str, routes: list[tuple[str, str, str]]) -> list[URLPattern]:
-    """The routes (route, view function, name) of a part of the wizard that may not be
-    installed yet: none when its module is missing, and only the views it has."""
-    if find_spec(module) is None:
-        return []
-    views = import_module(module)
-    return [path(r, getattr(views, v), name=n) for r, v, n in routes if hasattr(views, v)]
 
 
 urlpatterns: list[URLPattern] = [
@@ -39,34 +35,19 @@ urlpatterns: list[URLPattern] = [
     path(SETUP + "idp/found", details.found, name="found"),
     # Step 4: attribute mapping.
     path(SETUP + "mapping", mapping.mapping, name="mapping"),
-    # Step 5: test sign-in (idp_selfservice.views.testing, while it is being written).
-    *_installed(
-        "idp_selfservice.views.testing",
-        [
-            (SETUP + "test", "test_page", "test"),
-            (SETUP + "test/start", "test_start", "test_start"),
-            (SETUP + "tests/<int:test_pk>", "test_result", "test_result"),
-        ],
-    ),
-    # Step 6 and the lifecycle (idp_selfservice.views.lifecycle, while it is being written).
-    *_installed(
-        "idp_selfservice.views.lifecycle",
-        [
-            (SETUP + "activate", "activate", "activate"),
-            (SETUP + "disable", "disable", "disable"),
-            (SETUP + "enable", "enable", "enable"),
-            (SETUP + "delete", "delete", "delete"),
-            (SETUP + "edit", "edit", "edit"),
-            (SETUP + "swap", "swap", "swap"),
-            (SETUP + "discard", "discard", "discard"),
-        ],
-    ),
+    # Step 5: test sign-in (the tested account comes back through /auth/callback).
+    path(SETUP + "test", testing.test_page, name="test"),
+    path(SETUP + "test/start", testing.test_start, name="test_start"),
+    path(SETUP + "tests/<int:test_pk>", testing.test_result, name="test_result"),
+    # Step 6 and the lifecycle: turn on/off, delete, edit as a draft copy and swap it in.
+    path(SETUP + "activate", lifecycle.activate, name="activate"),
+    path(SETUP + "disable", lifecycle.disable, name="disable"),
+    path(SETUP + "enable", lifecycle.enable, name="enable"),
+    path(SETUP + "delete", lifecycle.delete, name="delete"),
+    path(SETUP + "edit", lifecycle.edit, name="edit"),
+    path(SETUP + "swap", lifecycle.swap, name="swap"),
+    path(SETUP + "discard", lifecycle.discard, name="discard"),
     # Certificate lifecycle: confirm a staged rollover; staff: every certificate.
-    *_installed(
-        "idp_selfservice.views.certificates",
-        [
-            (SETUP + "certificate/swap", "certificate_swap", "certificate_swap"),
-            ("certificates/", "certificates", "certificates"),
-        ],
-    ),
+    path(SETUP + "certificate/swap", certificates.certificate_swap, name="certificate_swap"),
+    path("certificates/", certificates.certificates, name="certificates"),
 ]

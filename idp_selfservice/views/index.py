@@ -11,9 +11,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from idp_selfservice import services
+from idp_selfservice import certificate_watch, services
 from idp_selfservice.access import get_org_for
-from idp_selfservice.details import certificate_days_left
 from idp_selfservice.forms import ProviderForm
 from idp_selfservice.models import SetupState, SsoSetup
 from idp_selfservice.providers import get_provider
@@ -22,8 +21,6 @@ from orgs.models import Organization
 from orgs.models.organizations import DomainStatus
 from orgs.services import ServiceError
 from orgs.views.tabs import render_tab
-
-CERTIFICATE_WARN_DAYS = 30
 
 
 @login_required
@@ -63,8 +60,14 @@ def _row(org: Organization, setup: SsoSetup) -> dict[str, Any]:
         "provider": provider,
         "state_words": state_words(setup),
         "signs_in": _who_signs_in(org, setup),
-        "certificate": certificate_health(setup),
+        "certificate": _certificate(setup),
     }
+
+
+def _certificate(setup: SsoSetup) -> dict[str, Any] | None:
+    """The certificate in use and how worried to be (None before there is one)."""
+    health = certificate_watch.certificate_health(setup)
+    return None if health["status"] == "unknown" else health
 
 
 def _who_signs_in(org: Organization, setup: SsoSetup) -> str:
@@ -77,24 +80,6 @@ def _who_signs_in(org: Organization, setup: SsoSetup) -> str:
     if setup.replaces_id is not None:
         return "Only test sign-ins from this portal; the live connection keeps working."
     return "Only test sign-ins from this portal, until it is turned on."
-
-
-def certificate_health(setup: SsoSetup) -> dict[str, Any] | None:
-    """The signing certificate in use: days left and how worried to be (None for OIDC,
-    or before the IdP's details are in)."""
-    certificates = setup.certificates()
-    if not certificates:
-        return None
-    in_use = next((c for c in certificates if c.get("in_use")), certificates[0])
-    days = certificate_days_left(in_use)
-    if days is None:
-        return None
-    if days < 0:
-        words, level = f"Expired {-days} day{'s' if -days != 1 else ''} ago", "bad"
-    else:
-        words = f"{days} day{'s' if days != 1 else ''} left"
-        level = "warn" if days <= CERTIFICATE_WARN_DAYS else "ok"
-    return {"days": days, "words": words, "level": level, "not_after": in_use.get("not_after")}
 
 
 @login_required

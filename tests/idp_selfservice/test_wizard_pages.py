@@ -82,7 +82,7 @@ def test_the_index_lists_setups_with_drafts_certificates_and_the_verified_domain
     page = _page(client, org_url("index", org))
     assert "Set up single sign-on" in page and f'href="/sso/{org.pk}/new"' in page
     live_row = page.split(f'id="setup-{live.pk}"')[1].split("</tr>")[0]
-    assert "On: members sign in through it" in live_row and "days left" in live_row
+    assert "On: members sign in through it" in live_row and "is valid until" in live_row
     assert 'src="/static/idp_selfservice/logos/okta.svg"' in live_row
     draft_row = page.split(f'id="setup-{draft.pk}"')[1].split("</tr>")[0]
     assert "Draft changes" in draft_row and "the live connection keeps working" in draft_row
