@@ -145,3 +145,29 @@ class CertificateNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.threshold_days}-day notice for {self.fingerprint[:11]}"
+
+
+class SsoPolicy(models.Model):
+    """Whether an organization requires single sign-on (idp_selfservice/enforcement.py).
+
+    Required: its own password database no longer serves its applications, only the
+    portal's login application, while `break_glass` is on, so an admin can still reach
+    the portal to repair single sign-on when the identity provider is down. Only staff
+    change `break_glass`. `withheld_applications` are the applications the portal took
+    the password database away from, so allowing passwords again gives back exactly
+    those."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="sso_policy"
+    )
+    require_sso = models.BooleanField(default=False)
+    break_glass = models.BooleanField(default=True)
+    withheld_applications = models.ManyToManyField("orgs.Application", blank=True, related_name="+")
+    changed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        state = "SSO required" if self.require_sso else "passwords allowed"
+        return f"{self.organization}: {state}"

@@ -9,6 +9,7 @@ from idp_selfservice.views import (
     certificates,
     create_app,
     details,
+    enforcement,
     index,
     lifecycle,
     mapping,
@@ -50,4 +51,8 @@ urlpatterns: list[URLPattern] = [
     # Certificate lifecycle: confirm a staged rollover; staff: every certificate.
     path(SETUP + "certificate/swap", certificates.certificate_swap, name="certificate_swap"),
     path("certificates/", certificates.certificates, name="certificates"),
+    # Require single sign-on (confirmation pages); staff: the break-glass sign-in.
+    path("<int:org_pk>/require-sso", enforcement.require, name="require_sso"),
+    path("<int:org_pk>/allow-passwords", enforcement.allow, name="allow_passwords"),
+    path("<int:org_pk>/break-glass", enforcement.break_glass, name="break_glass"),
 ]
