@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from idp_selfservice.enforcement import method_words, refuse_removing_last_sso
 from idp_selfservice.models import LIVE_STATES, SetupState, SsoSetup, SsoTest, TestOutcome
 from idp_selfservice.providers import OIDC_FAMILY, Provider, get_provider
 from idp_selfservice.sp_values import sp_values
@@ -28,6 +29,7 @@ from orgs.models import (
     Connection,
     ConnectionApplication,
     Domain,
+    OpState,
     Organization,
     OrganizationConnection,
     OrgStatus,
@@ -49,15 +51,20 @@ from orgs.services.enterprise_connections import (
     connection_update_options,
 )
 from orgs.services.errors import ServiceError
+from orgs.services.sync_ops import sync_operation_retry
+from orgs.sync.outbox import awaited_create
 from portal.models import User
 
 MAX_SETUPS = 5  # live setups per organization, drafts included
+# Strategies with Auth0's `idpinitiated` options (ConnectionOptionsIdpinitiatedSAML).
+IDP_INITIATED_STRATEGIES = frozenset({Strategy.SAML, Strategy.PING})
 # Options the portal manages for the IdP's details; replacing the details drops the ones
 # the new details do not set (a SAML setup moving from manual entry to a metadata URL).
 IDP_OPTION_KEYS = (
     "signInEndpoint",
     "signOutEndpoint",
     "signingCert",
+    "signSAMLRequest",
     "protocolBinding",
     "signatureAlgorithm",
     "digestAlgorithm",
@@ -100,8 +107,8 @@ def live_setups(organization: Organization) -> Any:
 
 
 def connection_name_for(organization: Organization, provider: Provider, suffix: str = "") -> str:
-    base = re.sub(r"[^A-Za-z0-9]+", "-", f"{organization.name}-{provider.key}{suffix}").strip("-")
-    base = base[:120]
+    base = re.sub(r"[^A-Za-z0-9]+", "-", f"{organization.name}-{provider.key}{suffix}")
+    base = base.strip("-")[:120].strip("-")  # Auth0: starts and ends alphanumeric
     taken = set(
         Connection.objects.filter(name__startswith=base).values_list("name", flat=True)
     ) | set(
@@ -175,9 +182,10 @@ def setup_save_idp(*, actor: User | None, setup: SsoSetup, details: IdpDetails) 
         stale = [
             k for k in IDP_OPTION_KEYS if k not in options and k not in details.kept_secret_keys
         ]
-        connection_update_options(
+        setup.connection = connection_update_options(
             actor=actor, connection=setup.connection, options=options, removed_keys=stale
         )
+        _resend_refused_create(setup.connection)
     setup.idp_summary = details.summary
     setup.source = details.source
     setup.metadata_url = details.metadata_url
@@ -215,7 +223,7 @@ def setup_save_mapping(
         removed = [
             k for k in ("user_id_attribute", "fieldsMap", "attribute_map") if k not in options
         ]
-        connection_update_options(
+        setup.connection = connection_update_options(
             actor=actor, connection=setup.connection, options=options, removed_keys=removed
         )
     _back_to_draft(setup)
@@ -239,7 +247,8 @@ def _mapping_options(provider: Provider, mapping: dict[str, str]) -> dict[str, A
         standard = {k: k for k in ("email", "given_name", "family_name", "name")}
         if all(fields.get(k, k) == k for k in standard) and not mapping.get("user_id"):
             return {}
-        attributes = {k: "${context.tokenset.id_token." + v + "}" for k, v in fields.items()}
+        # Auth0's mapping templates read the ID token's claims as `context.tokenset.<claim>`.
+        attributes = {k: "${context.tokenset." + v + "}" for k, v in fields.items()}
         return {"attribute_map": {"mapping_mode": "use_map", "attributes": attributes}}
     if provider.strategy == Strategy.ADFS:
         return {}  # Auth0's adfs strategy maps the WS-Federation claims itself
@@ -247,6 +256,18 @@ def _mapping_options(provider: Provider, mapping: dict[str, str]) -> dict[str, A
     if mapping.get("user_id"):
         options["user_id_attribute"] = mapping["user_id"]
     return options
+
+
+def _resend_refused_create(connection: Connection) -> None:
+    """Auth0 refused to create the connection with the earlier details (the operation
+    failed, visibly): send the create again, now with the new details, instead of leaving
+    the update waiting behind it for someone to retry it by hand."""
+    if connection.auth0_id:
+        return
+    refused = awaited_create(connection, "connection.create")
+    if refused is not None and refused.state == OpState.FAILED:
+        # The portal resends its own create (actor None: no operator permission applies).
+        sync_operation_retry(actor=None, operation=refused)
 
 
 def _display_name(provider: Provider, setup: SsoSetup) -> str:
@@ -363,14 +384,10 @@ def setup_activate(
         )
     else:
         organization_connection_update(actor=actor, link=link, **flags)
-    connection_update_options(
-        actor=actor,
-        connection=connection,
-        options={
-            "idpinitiated": _idp_initiated_options(setup, client),
-            "domain_aliases": verified_domains(setup.organization),
-        },
-    )
+    options: dict[str, Any] = {"domain_aliases": verified_domains(setup.organization)}
+    if connection.strategy in IDP_INITIATED_STRATEGIES:
+        options["idpinitiated"] = _idp_initiated_options(setup, client)
+    connection_update_options(actor=actor, connection=connection, options=options)
     setup.state = SetupState.ACTIVE
     setup.activated_at = timezone.now()
     setup.disabled_at = None
@@ -394,10 +411,16 @@ def verified_domains(organization: Organization) -> list[str]:
     )
 
 
+def offers_idp_initiated(setup: SsoSetup) -> bool:
+    """Whether the IdP can start sign-ins itself: Auth0's `idpinitiated` options exist for
+    SAML strategies only (samlp, pingfederate; not adfs, which is WS-Federation)."""
+    return provider_of(setup).strategy in IDP_INITIATED_STRATEGIES
+
+
 def _idp_initiated_client(setup: SsoSetup, wanted: bool, client_id: str) -> Application | None:
     if not wanted:
         return None
-    if not provider_of(setup).is_saml_like:
+    if not offers_idp_initiated(setup):
         raise ServiceError(
             "Only SAML providers can start sign-ins themselves.", field="idp_initiated"
         )
@@ -594,8 +617,9 @@ def draft_copy_swap(*, actor: User | None, draft: SsoSetup) -> SsoSetup:
     live = _locked(live)
     source, target = draft.connection, live.connection
     assert source is not None and target is not None
-    options = {k: v for k, v in source.options.items() if k != "entityId"}
-    options.update(_secrets(source))
+    # The copy's entity id was the live one borrowed for its test; the live connection's
+    # name gives it that id already.
+    options = {k: v for k, v in {**source.options, **_secrets(source)}.items() if k != "entityId"}
     keep = {"idpinitiated", "domain_aliases"}
     for key in keep:
         options.pop(key, None)
@@ -646,10 +670,11 @@ def other_sign_in_methods(setup: SsoSetup) -> list[str]:
             organization=setup.organization, state__in=(SetupState.DRAFT, SetupState.TESTED)
         ).values_list("connection_id", flat=True)
     )
-    return [str(link.connection) for link in links if link.connection_id not in drafts]
+    return [method_words(link.connection) for link in links if link.connection_id not in drafts]
 
 
 def refuse_removing_last_method(setup: SsoSetup) -> None:
+    refuse_removing_last_sso(setup)  # while SSO is required, the last active one stays
     if not other_sign_in_methods(setup):
         raise ServiceError(
             "This is the only way people of this organization sign in. Set up another "

@@ -74,7 +74,7 @@ PLAIN_OPTION_KEYS: dict[str, frozenset[str]] = {
     ),
     Strategy.GOOGLE_WORKSPACE: frozenset({"client_id", "domain", "tenant_domain"}),
     Strategy.OKTA: frozenset({"client_id", "domain", "scope"}),
-    Strategy.ADFS: frozenset({"adfs_server", "fedMetadataXml"}),
+    Strategy.ADFS: frozenset({"adfs_server", "fedMetadataXml", "entityId", "user_id_attribute"}),
     Strategy.PING: frozenset(
         {
             "pingFederateBaseUrl",

@@ -74,7 +74,7 @@ class ActivateForm(PortalForm):
     def __init__(self, *args: Any, setup: SsoSetup, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        if not services.provider_of(setup).is_saml_like:
+        if not services.offers_idp_initiated(setup):
             del self.fields["idp_initiated"], self.fields["idp_initiated_client_id"]
             return
         applications = services.organization_applications(setup.organization)

@@ -16,6 +16,11 @@ from orgs.services.errors import ServiceError
 from orgs.sync.outbox import awaited_create, record_operation
 from portal.models import User
 
+# What Auth0 derives from `signingCert` and returns beside it. A new certificate must not
+# travel with the old one's derived values read back from Auth0 (`cert` is the deprecated
+# DER twin of signingCert, `thumbprints` what responses are checked against).
+DERIVED_FROM_SIGNING_CERT = ("cert", "thumbprints", "expires", "subject")
+
 
 @transaction.atomic
 def connection_create_enterprise(
@@ -74,11 +79,14 @@ def connection_update_options(
     if display_name is not None:
         connection.display_name = display_name
     connection.save()
+    dropped_in_auth0 = set(removed)
+    if "signingCert" in plain or "signingCert" in secret:
+        dropped_in_auth0.update(DERIVED_FROM_SIGNING_CERT)
     record_operation(
         kind="connection.update",
         target=connection,
         organization=connection.organization,
-        payload={"removed_keys": sorted(removed)},
+        payload={"removed_keys": sorted(dropped_in_auth0)},
         depends_on=awaited_create(connection, "connection.create"),
         actor=actor,
     )

@@ -16,6 +16,13 @@ from orgs.auth0.errors import Auth0Error
 from orgs.auth0.locks import resource_lock
 from orgs.auth0.operations.adoption import PORTAL_ID_KEY, create_or_adopt
 
+# Options Auth0 accepts but never returns (writeOnly in its OpenAPI document): they cannot
+# be read back to verify a write, and a read-modify-write must send them again itself.
+WRITE_ONLY_OPTIONS: dict[str, frozenset[str]] = {
+    "samlp": frozenset({"metadataXml"}),
+    "pingfederate": frozenset({"signingCert"}),
+}
+
 
 def create_connection(
     *,
@@ -91,7 +98,8 @@ def update_connection(
         lock.verify()
         after = get_connection(connection_id) or {}
         written = after.get("options") or {}
-        if any(written.get(key) != value for key, value in options.items()):
+        hidden = WRITE_ONLY_OPTIONS.get(str(current.get("strategy")), frozenset())
+        if any(written.get(key) != value for key, value in options.items() if key not in hidden):
             raise Auth0Error(
                 "Connection options did not read back as written; retrying.",
                 code="verify_failed",
