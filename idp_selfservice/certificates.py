@@ -17,8 +17,13 @@ from datetime import UTC, datetime, timedelta
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.x509.oid import NameOID
 
 from idp_selfservice.errors import CertificateError
+
+# Names a person reads ("emailAddress=info@okta.com"), not dotted OIDs, for what RFC 4514
+# has no short label for.
+_READABLE_NAMES = {NameOID.EMAIL_ADDRESS: "emailAddress"}
 
 # A certificate is a few KB; anything far bigger is not one, and we don't decode it.
 MAX_CERTIFICATE_CHARS = 64 * 1024
@@ -136,8 +141,8 @@ def _describe(cert: x509.Certificate) -> CertificateInfo:
     der = cert.public_bytes(serialization.Encoding.DER)
     key_type, key_size = _key(cert)
     return CertificateInfo(
-        subject=cert.subject.rfc4514_string(),
-        issuer=cert.issuer.rfc4514_string(),
+        subject=cert.subject.rfc4514_string(_READABLE_NAMES),
+        issuer=cert.issuer.rfc4514_string(_READABLE_NAMES),
         sha256_fingerprint=":".join(f"{b:02X}" for b in hashlib.sha256(der).digest()),
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,

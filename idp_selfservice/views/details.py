@@ -9,6 +9,7 @@ parser allows), so the person does not upload it again.
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +36,7 @@ from orgs.services import ServiceError
 from orgs.services.enterprise_connections import connection_secret_keys
 
 SESSION_PENDING = "idp_selfservice_pending_choice"
+LABEL_SUFFIX = ""  # labels without Django's colon, as on the portal's other forms
 
 
 @login_required
@@ -46,7 +48,11 @@ def details(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     provider = services.provider_of(setup)
     locked = locked_reason(setup)
     form_class = details_form_class(provider)
-    options: dict[str, Any] = {"provider": provider, "secret_stored": _secret_stored(setup)}
+    options: dict[str, Any] = {
+        "provider": provider,
+        "secret_stored": _secret_stored(setup),
+        "label_suffix": LABEL_SUFFIX,
+    }
     if request.method == "POST" and not locked:
         pending = _pending(request, setup)
         form = form_class(request.POST, request.FILES, **options, **_pending_options(pending))
@@ -127,6 +133,7 @@ def _choose(
         data,
         provider=provider,
         secret_stored=form.secret_stored,
+        label_suffix=LABEL_SUFFIX,
         **_pending_options(pending),
     )
     again.is_valid()
@@ -230,8 +237,26 @@ def certificate_rows(
         not_before = _moment(cert.get("not_before"))
         not_after = _moment(cert.get("not_after"))
         days = (not_after - now).days if not_after else None
-        rows.append({**cert, "valid_from": not_before, "valid_to": not_after, "days_left": days})
+        rows.append(
+            {
+                **cert,
+                "name": common_name(str(cert.get("subject") or "")),
+                "valid_from": not_before,
+                "valid_to": not_after,
+                "days_left": days,
+            }
+        )
     return rows
+
+
+_COMMON_NAME = re.compile(r"(?:^|,)CN=((?:\\.|[^,])+)")
+
+
+def common_name(subject: str) -> str:
+    """The certificate's CN, to name it by ("trial-1022863"), else the whole subject: the
+    full distinguished name, OIDs and all, is shown below it."""
+    found = _COMMON_NAME.search(subject)
+    return found.group(1).replace("\\", "") if found else subject
 
 
 def _moment(value: Any) -> datetime | None:

@@ -33,7 +33,7 @@ def mapping(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     adfs = provider.family == ADFS_FAMILY
     initial = {**provider.default_attribute_map(), **setup.attribute_map}
     if request.method == "POST" and not locked and not adfs:
-        form = MappingForm(request.POST, provider=provider)
+        form = MappingForm(request.POST, provider=provider, label_suffix="")
         if form.is_valid():
             try:
                 services.setup_save_mapping(
@@ -45,7 +45,7 @@ def mapping(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
                 messages.success(request, "The attribute mapping is saved.")
                 return redirect("idp_selfservice:setup", org_pk=org_pk, setup_pk=setup_pk)
     else:
-        form = MappingForm(initial=initial, provider=provider)
+        form = MappingForm(initial=initial, provider=provider, label_suffix="")
     context = {
         "form": form,
         "locked": locked,

@@ -10,6 +10,7 @@ never logged in, and the admin's own pending login (if any) is left alone.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from django.contrib import messages
@@ -29,6 +30,8 @@ from portal.models import User
 TAB = "idp_selfservice:index"
 LISTED_TESTS = 10
 LISTED_OPERATIONS = 10
+# How long a tab that opened a test waits for the test to start in the other tab.
+AWAIT_START_FOR = 120
 
 
 def _actor(request: HttpRequest) -> User | None:
@@ -42,7 +45,13 @@ def test_page(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     setup = get_setup_for(request, org_pk, setup_pk)
     part = request.GET.get("part")
     if part == "latest":
-        return render(request, "idp_selfservice/test_latest.html", _latest_context(setup))
+        context = _latest_context(setup, awaiting=_awaiting(request))
+        response = render(request, "idp_selfservice/test_latest.html", context)
+        if not context["waiting"]:
+            # The outcome is in: the page refreshes itself once (templates/orgs/detail/
+            # base.html), so the tests so far and the start button's words follow.
+            response["HX-Trigger"] = "operationsSettled"
+        return response
     if part == "operations":
         return _operations_partial(request, setup)
     tests = list(setup.tests.select_related("started_by")[:LISTED_TESTS])
@@ -57,15 +66,37 @@ def test_page(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     return render_tab(request, setup.organization, TAB, "idp_selfservice/test.html", context)
 
 
-def _latest_context(setup: SsoSetup, latest: SsoTest | None = None) -> dict[str, Any]:
+def _latest_context(
+    setup: SsoSetup, latest: SsoTest | None = None, awaiting: tuple[int, int] | None = None
+) -> dict[str, Any]:
+    """The latest test, polled while it is pending. `awaiting` (after, until): this tab
+    has just opened a test in another tab (static/js/portal.js), so it keeps polling
+    until a test newer than `after` exists, or the `until` moment has passed."""
     latest = latest or setup.tests.select_related("started_by").first()
+    latest_url = _test_url(setup) + "?part=latest"
+    newest = latest.pk if latest else 0
+    not_started = awaiting is not None and newest <= awaiting[0] and time.time() < awaiting[1]
+    if not_started and awaiting is not None:
+        latest_url += f"&after={awaiting[0]}&until={awaiting[1]}"
     return {
         "setup": setup,
         "org": setup.organization,
         "latest": latest,
-        "waiting": testing.is_waiting(latest),
-        "latest_url": _test_url(setup) + "?part=latest",
+        "not_started": not_started,
+        "waiting": not_started or testing.is_waiting(latest),
+        "latest_url": latest_url,
+        "await_url": f"{_test_url(setup)}?part=latest&after={newest}",
+        "next_step": _next_step(setup, latest) if latest else None,
     }
+
+
+def _awaiting(request: HttpRequest) -> tuple[int, int] | None:
+    """(after, until) from the query, or None when this tab is not waiting for a start.
+    The first poll has no `until`: the wait is bounded from then, by the server's clock."""
+    after, until = request.GET.get("after", ""), request.GET.get("until", "")
+    if not after.isdigit():
+        return None
+    return int(after), int(until) if until.isdigit() else int(time.time()) + AWAIT_START_FOR
 
 
 def _operations_context(setup: SsoSetup) -> dict[str, Any]:

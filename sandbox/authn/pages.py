@@ -105,7 +105,8 @@ def invitation_page(
 # Inline styles: the shared stylesheet (html.py) has no fieldset, grid or select rules.
 _BOX = "border:1px solid var(--line);border-radius:6px"
 _FIELDSET = f'style="{_BOX};margin:18px 0 0;padding:4px 14px 14px"'
-_GRID = 'style="display:grid;grid-template-columns:3fr 2fr;gap:0 12px"'
+# align-items:end: a label wrapping at phone width keeps the row's inputs level.
+_GRID = 'style="display:grid;grid-template-columns:3fr 2fr;gap:0 12px;align-items:end"'
 _SELECT = f'style="{_BOX};width:100%;padding:10px 12px;font:inherit"'
 
 

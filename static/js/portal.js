@@ -14,16 +14,47 @@
     if (!button) { return; }
     var source = document.querySelector(button.getAttribute("data-copy"));
     var text = source ? (source.value || source.textContent).trim() : "";
-    if (!navigator.clipboard) { return; }
+    // A status line beside the button (templates/idp_selfservice/_copy_value.html) says
+    // it to screen readers too: the button's own aria-label does not change.
+    var status = button.closest(".copy-field");
+    status = status ? status.querySelector("[data-copy-status]") : null;
+    function say(words) {
+      if (status) { status.textContent = words; }
+    }
+    function selectInstead() {
+      // No clipboard (a page not served over https, or permission refused): select the
+      // value, so that Ctrl+C or Cmd+C copies it.
+      if (!source) { return; }
+      var range = document.createRange();
+      range.selectNodeContents(source);
+      window.getSelection().removeAllRanges();
+      window.getSelection().addRange(range);
+      say("Selected: press Ctrl+C (Cmd+C on a Mac) to copy it.");
+    }
+    if (!navigator.clipboard) { selectInstead(); return; }
     navigator.clipboard.writeText(text).then(function () {
       var label = button.textContent;
       button.textContent = "Copied";
-      setTimeout(function () { button.textContent = label; }, 1500);
-    });
+      say("Copied to the clipboard.");
+      setTimeout(function () { button.textContent = label; say(""); }, 1500);
+    }, selectInstead);
+  }
+
+  // SSO step 5 (templates/idp_selfservice/test.html): the test sign-in opens in a new tab,
+  // so this tab starts polling for its outcome (the server bounds the wait).
+  function onTestStart(event) {
+    var form = event.target.closest("[data-await-test]");
+    var latest = document.getElementById("test-latest");
+    if (!form || !latest || !window.htmx) { return; }
+    latest.setAttribute("hx-get", form.getAttribute("data-await-test"));
+    latest.setAttribute("hx-trigger", "every 2s");
+    latest.setAttribute("hx-swap", "outerHTML");
+    window.htmx.process(latest);
   }
 
   document.addEventListener("DOMContentLoaded", function () { focusErrorSummary(document); });
   document.addEventListener("click", onCopy);
+  document.addEventListener("submit", onTestStart);
   document.addEventListener("htmx:afterSwap", function (event) { focusErrorSummary(event.target); });
 })();
 
