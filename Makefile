@@ -8,6 +8,10 @@ RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
+# Two pytest-xdist workers (the machine has two cores); the browser journeys stay together
+# on one worker (xdist_group "browser"), which shares their stack. PYTEST_WORKERS=0: serial.
+PYTEST_WORKERS ?= 2
+PYTEST_XDIST = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
 BENCH_ARGS ?= --orgs 200 --workers 4
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -49,7 +53,7 @@ run: migrate
 	$(PY) manage.py devstack --host $(HOST) --port $(PORT)
 
 test: $(DEV_STAMP) $(NODE_STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .

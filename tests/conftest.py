@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis
@@ -46,6 +47,41 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def _test_redis_url() -> str:
     return os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL") or DEFAULT_TEST_REDIS
+
+
+def _with_redis_db(url: str, db: int) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+def _redis_db(url: str) -> int:
+    path = urlsplit(url).path.strip("/")
+    return int(path) if path.isdigit() else 0
+
+
+def _isolate_xdist_worker() -> None:
+    """`make test` runs on two pytest-xdist workers. pytest-django gives each its own test
+    database; this gives each its own Redis databases too (coordination and broker count
+    up from REDIS_URL's, the tests' own Redis counts down from TEST_REDIS_URL's), so one
+    worker's flushdb never empties the other's locks and buckets. Worker gw0 keeps the
+    configured ones. Django's settings are loaded before this module, hence the edits."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    if index == 0:
+        return
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        own = _with_redis_db(settings.REDIS_URL, _redis_db(settings.REDIS_URL) + index)
+        if settings.CELERY_BROKER_URL == settings.REDIS_URL:
+            settings.CELERY_BROKER_URL = own
+        settings.REDIS_URL = settings.COORDINATION_URL = own
+        os.environ["REDIS_URL"] = own
+    test_url = _test_redis_url()
+    os.environ["TEST_REDIS_URL"] = _with_redis_db(test_url, (_redis_db(test_url) - index) % 16)
+
+
+_isolate_xdist_worker()
 
 
 @pytest.fixture

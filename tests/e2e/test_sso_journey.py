@@ -20,7 +20,7 @@ from sandbox.seed import DEMO_CREDENTIALS
 from tests.e2e.browser import Checks
 from tests.e2e.stack import RunningStack
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 ADMIN_EMAIL = "admin@acme.test"
 ORGANIZATION = "acme"
