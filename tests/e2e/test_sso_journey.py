@@ -180,7 +180,7 @@ def wait_until_in_auth0(page: Any, checks: Checks, name: str) -> None:
 
 def run_a_test_sign_in(page: Any, checks: Checks, prefix: str) -> None:
     page.get_by_role("link", name="Test sign-in").click()
-    page.get_by_role("heading", name="Step 5: Test the sign-in").wait_for()
+    page.get_by_role("heading", name="Step 5 of 6: Test the sign-in").wait_for()
     checks.page(page, f"{prefix}step 5 test sign-in")
     page.evaluate("window.__notReloaded = true")
     with page.context.expect_page() as opened:
@@ -209,9 +209,9 @@ def run_a_test_sign_in(page: Any, checks: Checks, prefix: str) -> None:
 
 
 def turn_it_on(page: Any, checks: Checks) -> None:
-    page.get_by_role("link", name=re.compile("Back to setup")).first.click()
+    page.get_by_role("link", name=re.compile("Back to the task list")).first.click()
     page.get_by_role("link", name="Turn it on").click()
-    page.get_by_role("heading", name="Step 6: Turn it on").wait_for()
+    page.get_by_role("heading", name="Step 6 of 6: Turn it on").wait_for()
     page.get_by_label("Show it as a button on the login page").check()
     page.get_by_label("Add people to the organization when they first sign in").check()
     checks.page(page, "step 6 turn it on")
@@ -266,7 +266,7 @@ def change_it_on_a_draft_copy(page: Any, checks: Checks) -> None:
     page.get_by_text(f"Entered by hand: {OKTA_ENTITY_ID}").wait_for()
     wait_until_in_auth0(page, checks, "draft task list settled")
     run_a_test_sign_in(page, checks, "draft ")
-    page.get_by_role("link", name=re.compile("Back to setup")).first.click()
+    page.get_by_role("link", name=re.compile("Back to the task list")).first.click()
     page.get_by_role("link", name=re.compile("^Swap it in")).first.click()
     page.get_by_role("button", name="Swap it in").wait_for()
     page.get_by_text(re.compile("These settings change: Sign-out URL")).wait_for()
