@@ -171,3 +171,86 @@ class SsoPolicy(models.Model):
     def __str__(self) -> str:
         state = "SSO required" if self.require_sso else "passwords allowed"
         return f"{self.organization}: {state}"
+
+
+class SetupLinkScope(models.TextChoices):
+    SSO = "sso", "Single sign-on setup"
+    DOMAINS = "domains", "Domain verification"
+    SCIM = "scim", "Directory provisioning (SCIM)"
+
+
+class SetupLink(models.Model):
+    """A link that lets someone with no portal account (the customer's IT contact) do a
+    scoped part of the setup (idp_selfservice/setup_links.py). Only the token's sha256 is
+    kept: the URL `/setup/<token>` is shown once and emailed, never stored."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="setup_links"
+    )
+    scopes = models.JSONField(default=list)  # SetupLinkScope values
+    token_hash = models.CharField(max_length=64, unique=True)
+    invitee_email = models.EmailField(blank=True)  # as the creator typed it
+    lifetime_days = models.PositiveSmallIntegerField(default=7)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Setup link for {self.invitee_email or 'an IT contact'} ({self.organization})"
+
+
+class SetupLinkUse(models.Model):
+    """One opening of a setup link: who said they were, when, from where."""
+
+    link = models.ForeignKey(SetupLink, on_delete=models.CASCADE, related_name="uses")
+    email = models.EmailField()
+    opened_at = models.DateTimeField(auto_now_add=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} at {self.opened_at:%Y-%m-%d %H:%M}"
+
+
+class SsoTicket(models.Model):
+    """An Auth0 Self-Service SSO ticket staff issued for an organization. Never its URL:
+    the URL is a bearer link, shown once to the staff member who issued it."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="sso_tickets"
+    )
+    profile_id = models.CharField(max_length=64)
+    ticket_id = models.CharField(max_length=255)
+    connection_name = models.CharField(max_length=128)
+    domain_verification = models.CharField(max_length=16, default="none")
+    expires_at = models.DateTimeField()
+    issued_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issued_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket_id"], name="sso_ticket_unique_ticket_id")
+        ]
+
+    def __str__(self) -> str:
+        return f"SSO ticket for {self.connection_name} ({self.organization})"

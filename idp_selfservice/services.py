@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from idp_selfservice import setup_links
 from idp_selfservice.enforcement import method_words, refuse_removing_last_sso
 from idp_selfservice.models import LIVE_STATES, SetupState, SsoSetup, SsoTest, TestOutcome
 from idp_selfservice.providers import OIDC_FAMILY, Provider, get_provider
@@ -400,6 +401,8 @@ def setup_activate(
         **flags,
         idp_initiated=idp_initiated,
     )
+    # Single sign-on is on: the organization's SSO-only setup links have done their work.
+    setup_links.complete_sso_links(actor=actor, organization=setup.organization)
     return setup
 
 

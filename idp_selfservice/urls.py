@@ -13,6 +13,9 @@ from idp_selfservice.views import (
     index,
     lifecycle,
     mapping,
+    scim,
+    setup_links,
+    sso_tickets,
     tasklist,
     testing,
 )
@@ -50,9 +53,32 @@ urlpatterns: list[URLPattern] = [
     path(SETUP + "discard", lifecycle.discard, name="discard"),
     # Certificate lifecycle: confirm a staged rollover; staff: every certificate.
     path(SETUP + "certificate/swap", certificates.certificate_swap, name="certificate_swap"),
+    # Directory provisioning (SCIM) of an active setup's connection, and its tokens.
+    path(SETUP + "scim", scim.scim_page, name="scim"),
+    path(SETUP + "scim/enable", scim.scim_enable, name="scim_enable"),
+    path(SETUP + "scim/disable", scim.scim_disable, name="scim_disable"),
+    path(SETUP + "scim/tokens/new", scim.scim_token_new, name="scim_token_new"),
+    path(
+        SETUP + "scim/tokens/<str:token_id>/revoke",
+        scim.scim_token_revoke,
+        name="scim_token_revoke",
+    ),
     path("certificates/", certificates.certificates, name="certificates"),
     # Require single sign-on (confirmation pages); staff: the break-glass sign-in.
     path("<int:org_pk>/require-sso", enforcement.require, name="require_sso"),
     path("<int:org_pk>/allow-passwords", enforcement.allow, name="allow_passwords"),
     path("<int:org_pk>/break-glass", enforcement.break_glass, name="break_glass"),
+    # Setup links for the IT contact (the contact opens them at /setup/<token>, portal/urls.py).
+    path("<int:org_pk>/links", setup_links.links, name="setup_links"),
+    path("<int:org_pk>/links/new", setup_links.create, name="setup_link_create"),
+    path("<int:org_pk>/links/<int:link_pk>/revoke", setup_links.revoke, name="setup_link_revoke"),
+    path("<int:org_pk>/links/<int:link_pk>/resend", setup_links.resend, name="setup_link_resend"),
+    # Staff: Auth0's own Self-Service SSO tickets (issue, list, revoke; profiles).
+    path("<int:org_pk>/sso-tickets", sso_tickets.tickets, name="sso_tickets"),
+    path("<int:org_pk>/sso-tickets/profiles", sso_tickets.new_profile, name="sso_ticket_profile"),
+    path(
+        "<int:org_pk>/sso-tickets/<int:ticket_pk>/revoke",
+        sso_tickets.revoke,
+        name="sso_ticket_revoke",
+    ),
 ]

@@ -5,6 +5,7 @@ from orgs.views import (
     audit_log,
     bulk,
     operations_queue,
+    org_api_keys,
     org_audit,
     org_connections,
     org_domains,
@@ -15,6 +16,7 @@ from orgs.views import (
     org_member_actions,
     org_members,
     org_urls,
+    org_user_accounts,
     organizations,
 )
 
@@ -53,8 +55,21 @@ urlpatterns = [
     path("<int:pk>/invitations/", org_invitations.organization_invitations, name="invitations"),
     path("<int:pk>/members/", org_members.organization_members, name="members"),
     path("<int:pk>/domains/", org_domains.organization_domains, name="domains"),
+    path("<int:pk>/domains/claim/", org_domains.claim, name="domain_claim"),
+    path("<int:pk>/domains/<int:domain_id>/check/", org_domains.check, name="domain_check"),
+    path("<int:pk>/domains/<int:domain_id>/remove/", org_domains.remove, name="domain_remove"),
+    path("<int:pk>/domains/<int:domain_id>/approve/", org_domains.approve, name="domain_approve"),
+    path("<int:pk>/domains/<int:domain_id>/refuse/", org_domains.refuse, name="domain_refuse"),
+    path("domain-approvals/", org_domains.approvals, name="domain_approvals"),
     path("<int:pk>/activity/", organizations.organization_activity, name="activity"),
     path("<int:pk>/audit/", org_audit.organization_audit, name="audit"),
+    path("<int:pk>/audit/export.csv", org_audit.organization_audit_csv, name="audit_csv"),
+    path("<int:pk>/api-keys/", org_api_keys.organization_api_keys, name="api_keys"),
+    path(
+        "<int:pk>/api-keys/<int:key_id>/revoke/",
+        org_api_keys.api_key_revoke,
+        name="api_key_revoke",
+    ),
     path("<int:pk>/timeline/", organizations.organization_timeline, name="timeline"),
     # The connections, application URLs and invitations tabs' actions; the destructive
     # ones show a confirmation on GET and act on POST.
@@ -98,6 +113,13 @@ urlpatterns = [
     ),
     # A member's page (read from Auth0) and their changes; removing, blocking and signing
     # out everywhere show a confirmation on GET and act on POST (orgs.views.org_member_actions).
+    # Own-database organizations: create and delete accounts (orgs.views.org_user_accounts).
+    path("<int:pk>/users/new/", org_user_accounts.user_create_page, name="user_create"),
+    path(
+        "<int:pk>/members/<str:user_id>/delete/",
+        org_user_accounts.user_delete_page,
+        name="user_delete",
+    ),
     path("<int:pk>/members/<str:user_id>/", org_members.member_detail, name="member"),
     path(
         "<int:pk>/members/<str:user_id>/activity/",

@@ -12,6 +12,9 @@ organization or a staff email domain), which cannot be re-read without a new log
 what the portal does hold, the User row's `is_staff` and `is_active`, is already read
 afresh on every request by AuthenticationMiddleware, at no extra cost. Setting either to
 false ends staff access at the next request.
+
+A setup link's session (no login, portal.link_access) is re-checked here too, on every
+request: a link revoked, expired, completed or resent ends it with the dead-link page.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from django.http import HttpRequest, HttpResponse
 
 from orgs.models import Organization
 from orgs.views.access import SESSION_ORG
+from portal import link_access
 from portal.access import customer_admin_refusal
 from portal.login import login_failed
 from portal.sessions import cached_access, remember_access
@@ -36,6 +40,9 @@ class AccessRecheckMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        dead_link = link_access.recheck(request)
+        if dead_link is not None:
+            return dead_link
         reason = _refusal(request)
         if reason:
             logout(request)  # flushes the session: the pin goes with it

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",  # "2 minutes ago" in live tables
     "django.forms",  # widget templates for portal.forms.PortalFormRenderer
     "django_htmx",
+    "ninja",  # the API docs page's own Swagger UI assets, not a CDN's
     "portal",
     "orgs",
     "idp_selfservice",
@@ -129,6 +130,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_TIME_LIMIT: int = env.int("CELERY_TASK_TIME_LIMIT", default=120)
 CELERY_TASK_SOFT_TIME_LIMIT: int = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=90)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Task modules autodiscovery (`<app>.tasks`) does not find: orgs/domains/tasks.py.
+CELERY_IMPORTS = ("orgs.domains.tasks",)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"orgs.tasks.run_sync_operation": {"queue": "auth0"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -190,6 +193,16 @@ IDP_FETCH_TIMEOUT: float = env.float("IDP_FETCH_TIMEOUT", default=10.0)
 IDP_CERT_ROLLOVER: str = env.str("IDP_CERT_ROLLOVER", default="confirm")
 IDP_METADATA_REFRESH_SECONDS: float = env.float("IDP_METADATA_REFRESH_SECONDS", default=86400.0)
 
+# --- Verified domains (orgs.domains) ---------------------------------------------------------
+# Name servers asked for verification TXT records ("address" or "address:port"; empty: the
+# system's resolv.conf). Tests and local journeys point it at a stub DNS on loopback.
+DOMAIN_DNS_NAMESERVERS: list[str] = env.list("DOMAIN_DNS_NAMESERVERS", default=[])
+DOMAIN_DNS_TIMEOUT: float = env.float("DOMAIN_DNS_TIMEOUT", default=5.0)
+
+# --- Offboarding API (orgs.api) ------------------------------------------------------------
+# Calls each API key may make per minute (a fixed window kept in the coordination store).
+API_RATE_LIMIT_PER_MINUTE: int = env.int("API_RATE_LIMIT_PER_MINUTE", default=60)
+
 # --- Sync engine -------------------------------------------------------------------------
 SYNC_MAX_ATTEMPTS: int = env.int("SYNC_MAX_ATTEMPTS", default=12)
 SYNC_LEASE_SECONDS: int = env.int("SYNC_LEASE_SECONDS", default=180)
@@ -222,6 +235,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "idp_selfservice.tasks.refresh_idp_metadata",
         "schedule": IDP_METADATA_REFRESH_SECONDS,
         "options": {"queue": "default", "expires": IDP_METADATA_REFRESH_SECONDS},
+    },
+    "recheck-verified-domains": {
+        "task": "orgs.domains.tasks.recheck_verified_domains",
+        "schedule": 24 * 3600.0,
+        "options": {"queue": "default", "expires": 3600.0},
     },
 }
 

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from idp_selfservice.views import setup_links
+from orgs.api.api import api
 from portal import health, login, views
 
 urlpatterns = [
@@ -13,4 +15,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("orgs/", include("orgs.urls")),
     path("sso/", include("idp_selfservice.urls")),
+    # A setup link's IT contact: open the link, the start page, leave.
+    path("setup/", setup_links.contact_home, name="setup_link_home"),
+    path("setup/leave", setup_links.leave, name="setup_link_leave"),
+    path("setup/<str:token>", setup_links.open_link, name="setup_link_open"),
+    path("api/v1/", api.urls),
 ]

@@ -316,6 +316,30 @@ class HostedIdp:
     created_at: str = ""
 
 
+@dataclass
+class ScimToken:
+    """A SCIM client's bearer token: only its SHA-256 is kept (the value is shown once)."""
+
+    token_id: str
+    token_sha256: str
+    scopes: list[str] = field(default_factory=list)
+    created_at: str = ""
+    valid_until: str | None = None
+    last_used_at: str | None = None
+
+
+@dataclass
+class ScimConfiguration:
+    """Inbound SCIM on one connection (`/connections/{id}/scim-configuration`)."""
+
+    connection_id: str
+    user_id_attribute: str = "externalId"
+    mapping: list[JSON] = field(default_factory=list)
+    created_at: str = ""
+    updated_on: str = ""
+    tokens: dict[str, ScimToken] = field(default_factory=dict)
+
+
 # Attributes of State that are persisted in snapshots and cleared by reset.
 PERSISTED = (
     "clients",
@@ -332,6 +356,7 @@ PERSISTED = (
     "email_provider",
     "signing_key",
     "hosted_idps",
+    "scim_configurations",
 )
 
 
@@ -351,6 +376,8 @@ class State:
     email_provider: JSON | None = None
     signing_key: SigningKey | None = None
     hosted_idps: dict[str, HostedIdp] = field(default_factory=dict)
+    # By connection id; a snapshot written before SCIM existed simply has none.
+    scim_configurations: dict[str, ScimConfiguration] = field(default_factory=dict)
     # Per-module scratch space (authorization codes, login sessions, ...): namespaced by
     # the owning module, cleared on reset, never written to snapshots.
     scratch: dict[str, JSON] = field(default_factory=dict)

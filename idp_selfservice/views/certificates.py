@@ -31,11 +31,13 @@ from idp_selfservice.models import LIVE_STATES, SsoSetup
 from orgs.views.access import staff_required
 from orgs.views.outcome import report
 from portal.confirm import Confirmation, render_confirmation
+from portal.link_access import link_scope
 from portal.models import User
 
 NOTHING_STAGED = "No new certificate is waiting to be switched to."
 
 
+@link_scope("sso")
 def certificate_swap(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     """GET: the confirmation; POST: the swap, then back to the setup."""
     setup = get_setup_for(request, org_pk, setup_pk)

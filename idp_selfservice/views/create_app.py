@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 
 from idp_selfservice import services
@@ -19,12 +18,13 @@ from idp_selfservice.sp_metadata import (
     sp_metadata_xml,
 )
 from idp_selfservice.views.common import READ_METHODS, refuse_method, render_step
+from portal.link_access import link_or_login_required
 
 # Values that exist only once Auth0 has the connection (after step 3).
 NEEDS_CONNECTION = frozenset({"sp_metadata_url"})
 
 
-@login_required
+@link_or_login_required("sso")
 def create_app(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     setup = get_setup_for(request, org_pk, setup_pk)
     refused = refuse_method(request, READ_METHODS)
@@ -80,7 +80,7 @@ def _auth0_metadata_url(setup: SsoSetup) -> str:
     return setup_sp_values(setup).sp_metadata_url
 
 
-@login_required
+@link_or_login_required("sso")
 def sp_metadata(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     """Our SP metadata, as a file to download and import into the IdP (SAML only)."""
     setup = get_setup_for(request, org_pk, setup_pk)

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
@@ -34,12 +33,13 @@ from idp_selfservice.views.common import (
 )
 from orgs.services import ServiceError
 from orgs.services.enterprise_connections import connection_secret_keys
+from portal.link_access import link_or_login_required
 
 SESSION_PENDING = "idp_selfservice_pending_choice"
 LABEL_SUFFIX = ""  # labels without Django's colon, as on the portal's other forms
 
 
-@login_required
+@link_or_login_required("sso")
 def details(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     setup = get_setup_for(request, org_pk, setup_pk)
     refused = refuse_method(request, (*READ_METHODS, "POST"))
@@ -201,7 +201,7 @@ def initial_for(setup: SsoSetup, provider: Provider) -> dict[str, Any]:
 # --- what we found ----------------------------------------------------------------------------
 
 
-@login_required
+@link_or_login_required("sso")
 def found(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     setup = get_setup_for(request, org_pk, setup_pk)
     refused = refuse_method(request, READ_METHODS)

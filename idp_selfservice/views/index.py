@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
@@ -21,9 +20,10 @@ from orgs.models import Organization
 from orgs.models.organizations import DomainStatus
 from orgs.services import ServiceError
 from orgs.views.tabs import render_tab
+from portal.link_access import link_or_login_required
 
 
-@login_required
+@link_or_login_required("sso")
 def index(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = get_org_for(request, org_pk)
     refused = refuse_method(request, READ_METHODS)
@@ -82,7 +82,7 @@ def _who_signs_in(org: Organization, setup: SsoSetup) -> str:
     return "Only test sign-ins from this portal, until it is turned on."
 
 
-@login_required
+@link_or_login_required("sso")
 def pick(request: HttpRequest, org_pk: int) -> HttpResponse:
     """Step 1: a radio list of the providers; choosing one starts the setup."""
     org = get_org_for(request, org_pk)

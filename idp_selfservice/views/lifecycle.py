@@ -25,6 +25,7 @@ from orgs.views.outcome import report
 from orgs.views.tabs import render_tab
 from portal.confirm import Confirmation, render_confirmation, typed_matches
 from portal.forms import PortalForm
+from portal.link_access import link_scope
 from portal.models import User
 
 TAB = "idp_selfservice:index"
@@ -94,6 +95,7 @@ class ActivateForm(PortalForm):
         }
 
 
+@link_scope("sso")
 def activate(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     setup = get_setup_for(request, org_pk, setup_pk)
     refusal = _activation_refusal(setup)
@@ -256,6 +258,7 @@ def _people(count: int) -> str:
 # --- draft copies -----------------------------------------------------------------------
 
 
+@link_scope("sso")
 def edit(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     """POST: start (or reopen) the draft copy of a setup in use, and go to its steps."""
     setup = get_setup_for(request, org_pk, setup_pk)
@@ -274,6 +277,7 @@ def edit(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     return redirect(_setup_url(copy))
 
 
+@link_scope("sso")
 def swap(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     draft = get_setup_for(request, org_pk, setup_pk)
     live = draft.replaces
@@ -358,6 +362,7 @@ def _fingerprint(setup: SsoSetup) -> str:
     return str(first.get("sha256_fingerprint") or first.get("fingerprint") or "")
 
 
+@link_scope("sso")
 def discard(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     draft = get_setup_for(request, org_pk, setup_pk)
     live = draft.replaces

@@ -4,7 +4,6 @@ names and the user id, prefilled with the provider's defaults."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
@@ -20,9 +19,10 @@ from idp_selfservice.views.common import (
     render_step,
 )
 from orgs.services import ServiceError
+from portal.link_access import link_or_login_required
 
 
-@login_required
+@link_or_login_required("sso")
 def mapping(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     setup = get_setup_for(request, org_pk, setup_pk)
     refused = refuse_method(request, (*READ_METHODS, "POST"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -27,6 +26,7 @@ from idp_selfservice.views.common import (
 from orgs.models import SyncOperation
 from orgs.views.tabs import render_tab
 from orgs.views.timeline import timeline_context
+from portal.link_access import link_or_login_required
 
 LISTED_OPERATIONS = 20
 
@@ -60,7 +60,7 @@ class Task:
         return STATUS_CLASS[self.status]
 
 
-@login_required
+@link_or_login_required("sso")
 def setup_page(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     setup = get_setup_for(request, org_pk, setup_pk)
     refused = refuse_method(request, READ_METHODS)

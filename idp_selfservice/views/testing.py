@@ -25,6 +25,7 @@ from orgs.services.errors import ServiceError
 from orgs.views.tabs import render_tab
 from orgs.views.timeline import timeline_context
 from portal import oidc
+from portal.link_access import link_scope
 from portal.models import User
 
 TAB = "idp_selfservice:index"
@@ -39,6 +40,7 @@ def _actor(request: HttpRequest) -> User | None:
     return user if isinstance(user, User) else None
 
 
+@link_scope("sso")
 def test_page(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     """The explanation, the start button (or why not yet), the latest outcome (live while
     a test is pending) and the earlier tests."""
@@ -116,6 +118,7 @@ def _operations_partial(request: HttpRequest, setup: SsoSetup) -> HttpResponse:
     return response
 
 
+@link_scope("sso")
 def test_start(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     """POST (from a form that opens a new tab): record a pending test and send the
     browser to Auth0's authorize URL with this connection and organization."""
@@ -187,6 +190,7 @@ def _result_redirect(request: HttpRequest, test_pk: int) -> HttpResponse:
 # --- the result -----------------------------------------------------------------------------
 
 
+@link_scope("sso")
 def test_result(request: HttpRequest, org_pk: int, setup_pk: int, test_pk: int) -> HttpResponse:
     setup = get_setup_for(request, org_pk, setup_pk)
     test = get_object_or_404(SsoTest.objects.select_related("started_by"), pk=test_pk, setup=setup)

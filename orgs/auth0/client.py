@@ -92,6 +92,10 @@ def _warm_up(client: Auth0) -> None:
         client.users,
         client.roles,
         client.tickets,
+        client.connections.scim_configuration,
+        client.connections.scim_configuration.tokens,
+        client.self_service_profiles,
+        client.self_service_profiles.sso_ticket,
     ):
         assert sub is not None
 

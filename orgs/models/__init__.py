@@ -1,5 +1,6 @@
 """The portal's record of the tenant: what we want Auth0 to hold, and how far it got."""
 
+from orgs.models.api_keys import ApiKey, ApiScope
 from orgs.models.applications import Application, ApplicationURL
 from orgs.models.audit import AuditEvent
 from orgs.models.base import Synced, SyncState
@@ -20,6 +21,8 @@ from orgs.models.sync import (
 __all__ = [
     "OPEN_STATES",
     "UNSETTLED_STATES",
+    "ApiKey",
+    "ApiScope",
     "Application",
     "ApplicationURL",
     "ArchivedOperation",

@@ -84,9 +84,15 @@ class Organization(Synced):
 
 
 class DomainStatus(models.TextChoices):
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting staff approval"
     PENDING = "pending", "Pending verification"
     VERIFIED = "verified", "Verified"
     FAILED = "failed", "Verification failed"
+
+
+class DomainProof(models.TextChoices):
+    DNS = "dns", "DNS TXT record"
+    HTTPS = "https", "well-known file over https"
 
 
 class Domain(models.Model):
@@ -96,11 +102,17 @@ class Domain(models.Model):
     domain = models.CharField(max_length=253)
     verification_token = models.CharField(max_length=64)
     status = models.CharField(
-        max_length=16, choices=DomainStatus.choices, default=DomainStatus.PENDING
+        max_length=20, choices=DomainStatus.choices, default=DomainStatus.PENDING
     )
     verified_at = models.DateTimeField(null=True, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # How the last successful check proved it, and what the last check found (shown).
+    verified_by = models.CharField(max_length=8, choices=DomainProof.choices, blank=True)
+    last_check_detail = models.CharField(max_length=1000, blank=True)
+    # The first failing daily re-check of a verified domain in the current run of them.
+    failing_since = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)  # staff approved a subdomain
 
     class Meta:
         ordering = ["domain"]

@@ -30,6 +30,7 @@ _WORDS: dict[str, str] = {
     "connection.update": "Update the connection {connection}",
     "connection.delete": "Delete the connection {connection}",
     "connection_application.sync": "Change which applications use {connection}",
+    "organization_domains.sync": "Make the organization's discovery domains its verified domains",
     "connection_application.sync:enable": "Let {application} sign people in with {connection}",
     "connection_application.sync:disable": "Stop {application} using {connection}",
     "application_urls.sync": "Update the sign-in and sign-out URLs of {application}",
@@ -41,6 +42,11 @@ _WORDS: dict[str, str] = {
     "user.unblock": "Unblock {member}",
     "user.sign_out": "Sign {member} out everywhere",
     "user.password_reset": "Send {member} a password reset email",
+    "scim.configure": "Change directory provisioning (SCIM) on {connection}",
+    "scim.configure:enable": "Turn on directory provisioning (SCIM) for {connection}",
+    "scim.configure:disable": "Turn off directory provisioning (SCIM) for {connection}",
+    "user.create": "Create the account of {email} and email them a link to choose a password",
+    "user.delete": "Delete the account of {member}",
 }
 
 # Plain reasons by the error's code or HTTP status; the raw text stays in the journal.
@@ -56,6 +62,11 @@ _REASONS: dict[str, str] = {
     "lease_lost": "A worker stopped while making this change; it is tried again.",
     "reset_delivery_unknown": "The password reset email may or may not have gone out, so the "
     "portal does not send it again by itself. Ask the person, or send a new password reset.",
+    "account_mail_unknown": "The account exists, but the email with the link to choose a "
+    "password may or may not have gone out. Ask the person, or send a password reset.",
+    "user_exists": "An account with this email already exists and the portal did not make it.",
+    "not_own_database_user": "This person does not sign in with the organization's own "
+    "database, so the portal does not delete their account.",
     "not_database_user": "This person does not sign in with a password kept by Auth0, so "
     "there is no password to reset.",
 }
@@ -92,6 +103,7 @@ def _describe(op: SyncOperation, names: dict[tuple[str, int], str]) -> str:
         "application": _name(names, "application", payload.get("application_id"), "an app"),
         "invitation": "someone",
         "member": "a member",
+        "email": str(payload.get("email") or "someone"),
     }
     if op.target_type in ("connection", "application", "invitation", "member"):
         values[op.target_type] = _name(names, op.target_type, op.target_id, values[op.target_type])

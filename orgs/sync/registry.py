@@ -7,7 +7,15 @@ from typing import Any
 
 from orgs.auth0.errors import Auth0Error
 from orgs.models import SyncOperation
-from orgs.sync.handlers import applications, connections, organizations, people, users
+from orgs.sync.handlers import (
+    applications,
+    connections,
+    domains,
+    organizations,
+    people,
+    scim,
+    users,
+)
 
 Handler = Callable[[SyncOperation], dict[str, Any]]
 
@@ -20,6 +28,7 @@ HANDLERS: dict[str, Handler] = {
     "connection.update": connections.update_connection,
     "connection.delete": connections.delete_connection,
     "connection_application.sync": connections.sync_connection_application,
+    "organization_domains.sync": domains.sync_discovery_domains,
     "application_urls.sync": applications.sync_application_urls,
     "invitation.send": people.send_invitation,
     "invitation.revoke": people.revoke_invitation,
@@ -29,6 +38,9 @@ HANDLERS: dict[str, Handler] = {
     "user.unblock": users.unblock,
     "user.sign_out": users.sign_out,
     "user.password_reset": users.password_reset,
+    "user.create": users.create_account,
+    "user.delete": users.delete_account,
+    "scim.configure": scim.configure,
 }
 
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db.models import Q
+from django.utils.dateparse import parse_datetime
 
 from orgs.auth0.errors import Auth0Error
 from orgs.auth0.operations import members as auth0_members
@@ -43,11 +46,17 @@ class MemberRow:
     roles: list[str]
     blocked: bool | None = None  # None: not known
     local: Member | None = None
+    last_login: str = ""  # ISO 8601 from Auth0; "" when never or not known
+    connection: str = ""  # the connection they signed up with (their first identity)
     pending_roles: list[str] | None = None  # the portal's wish while a role change is open
 
     @property
     def label(self) -> str:
         return self.email or self.name or self.user_id
+
+    @property
+    def last_login_at(self) -> datetime | None:
+        return parse_datetime(self.last_login) if self.last_login else None
 
     @property
     def removing(self) -> bool:
@@ -76,35 +85,94 @@ def members_listing(org: Organization, *, cursor: str, page_number: str) -> Memb
     except Auth0Error as exc:
         log.warning("Members of %s not read from Auth0 (%s)", org, exc)
         return _local_listing(org, page_number, UNREACHABLE)
-    blocked = _blocked_states([str(m["user_id"]) for m in page.members])
-    rows = [_row_from_auth0(member, blocked) for member in page.members]
+    return _auth0_rows(org, page.members, next_cursor=page.next_cursor)
+
+
+def _auth0_rows(
+    org: Organization, found: list[dict[str, Any]], *, next_cursor: str = "", notice: str = ""
+) -> MembersListing:
+    facts = _user_facts([str(m["user_id"]) for m in found])
+    rows = [_row_from_auth0(member, facts) for member in found]
     _merge_local(org, rows)
-    return MembersListing(rows=rows, next_cursor=page.next_cursor, from_auth0=True)
+    return MembersListing(rows=rows, next_cursor=next_cursor, from_auth0=True, notice=notice)
 
 
-def _blocked_states(user_ids: list[str]) -> dict[str, bool]:
-    """Whether each user is blocked. The members list does not say, and one read per
-    member would make a page 26 calls: one user search for the whole page instead
-    (`user_id:(a OR b ...)`), so a block made in Auth0's dashboard shows too. If the
-    search fails the page still shows, without the blocked column's answers."""
+def _user_facts(user_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Whether each user is blocked, their last login and connection. The members list
+    does not say, and one read per member would make a page 26 calls: one user search for
+    the whole page instead (`user_id:(a OR b ...)`), so a block made in Auth0's dashboard
+    shows too. If the search fails the page still shows, without those columns' answers."""
     try:
-        found = auth0_users.users_by_ids(user_ids)
+        return auth0_users.users_by_ids(user_ids)
     except Auth0Error as exc:
         log.warning("Blocked states not read from Auth0 (%s)", exc)
         return {}
-    return {user_id: bool(user.get("blocked")) for user_id, user in found.items()}
 
 
-def _row_from_auth0(member: dict[str, Any], blocked: dict[str, bool]) -> MemberRow:
+def _row_from_auth0(member: dict[str, Any], facts: dict[str, dict[str, Any]]) -> MemberRow:
     user_id = str(member["user_id"])
     roles = sorted(str(role.get("name", "")) for role in member.get("roles") or [])
+    user = facts.get(user_id)
+    identities = (user or {}).get("identities") or [{}]
     return MemberRow(
         user_id=user_id,
         email=str(member.get("email") or ""),
         name=str(member.get("name") or ""),
         roles=roles,
-        blocked=blocked.get(user_id),
+        blocked=bool(user.get("blocked")) if user is not None else None,
+        last_login=str((user or {}).get("last_login") or ""),
+        connection=str(identities[0].get("connection") or ""),
     )
+
+
+# --- searching -----------------------------------------------------------------------------
+
+# Auth0 neither searches an organization's members nor lists a user search's organizations
+# in one call, so a search reads the members a hundred at a time and keeps the matches:
+# ten pages (1,000 members) at most, and the page says when it stopped there.
+SEARCH_PAGE = 100
+SEARCH_PAGES = 10
+SEARCH_CAPPED = (
+    "Only the first {count} members were searched. Type more of the email address or name "
+    "to find someone further down."
+)
+
+
+def members_search(org: Organization, query: str) -> MembersListing:
+    """Members whose email or name contains `query` (any case), up to one page of them."""
+    needle = query.strip().lower()
+    if not org.auth0_id:
+        return _local_search(org, needle, NOT_IN_AUTH0.format(org=org))
+    matches: list[dict[str, Any]] = []
+    cursor, read = "", 0
+    try:
+        for _ in range(SEARCH_PAGES):
+            page = auth0_members.members_page(org.auth0_id, cursor=cursor, per_page=SEARCH_PAGE)
+            read += len(page.members)
+            matches += [m for m in page.members if _matches(m, needle)]
+            cursor = page.next_cursor
+            if not cursor or len(matches) >= PER_PAGE:
+                break
+    except Auth0Error as exc:
+        log.warning("Members of %s not searched in Auth0 (%s)", org, exc)
+        return _local_search(org, needle, UNREACHABLE)
+    capped = bool(cursor) and len(matches) < PER_PAGE
+    notice = SEARCH_CAPPED.format(count=read) if capped else ""
+    return _auth0_rows(org, matches[:PER_PAGE], notice=notice)
+
+
+def _matches(member: dict[str, Any], needle: str) -> bool:
+    text = f"{member.get('email') or ''}\n{member.get('name') or ''}".lower()
+    return needle in text
+
+
+def _local_search(org: Organization, needle: str, notice: str) -> MembersListing:
+    found = org.members.prefetch_related("roles").filter(
+        Q(email__icontains=needle) | Q(name__icontains=needle)
+    )
+    rows = [row_from_local(member) for member in found.order_by("email", "pk")[:PER_PAGE]]
+    _merge_local(org, rows)
+    return MembersListing(rows=rows, notice=notice)
 
 
 def _merge_local(org: Organization, rows: list[MemberRow]) -> None:

@@ -19,9 +19,15 @@ from django.urls import reverse
 
 from orgs.forms.members import MemberRoleForm, role_forms
 from orgs.models import Member, Organization, Role, SyncOperation
+from orgs.services.user_accounts import account_refusal, deletable
 from orgs.services.users import is_staff_user
 from orgs.views.access import get_organization_for
-from orgs.views.member_directory import MemberView, member_view, members_listing
+from orgs.views.member_directory import (
+    MemberView,
+    member_view,
+    members_listing,
+    members_search,
+)
 from orgs.views.tabs import render_tab
 from orgs.views.timeline import timeline_context
 
@@ -29,17 +35,28 @@ TAB = "orgs:members"
 CURSORS = "member_page_cursors"  # session: {organization pk: {page number: cursor}}
 MAX_REMEMBERED_PAGES = 500
 MEMBER_TIMELINE_LENGTH = 20
+MAX_QUERY = 200
 
 
 @login_required
 def organization_members(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_organization_for(request, pk)
+    query = request.GET.get("q", "").strip()[:MAX_QUERY]
+    if query:
+        context = {
+            "listing": members_search(org, query),
+            "query": query,
+            "page_number": 1,
+            "may_create_users": not account_refusal(org),
+        }
+        return render_tab(request, org, TAB, "orgs/detail/members.html", context)
     page_number, cursor = _page_and_cursor(request, org)
     listing = members_listing(org, cursor=cursor, page_number=request.GET.get("page", "1"))
     if listing.from_auth0:
         _remember_cursor(request, org, page_number + 1, listing.next_cursor)
     context = {
         "listing": listing,
+        "may_create_users": not account_refusal(org),
         "page_number": page_number,
         "previous_page": page_number - 1 if listing.from_auth0 and page_number > 1 else None,
         "next_page": page_number + 1 if listing.next_cursor else None,
@@ -101,6 +118,7 @@ def render_member(
         "roles_to_add": Role.objects.exclude(name__in=view.row.roles).exists(),
         "roles_to_remove": Role.objects.filter(name__in=view.row.roles).exists(),
         "staff_only": not request.user.is_staff and is_staff_user(view.row.user_id),
+        "may_delete": deletable(org, view.row.user_id),
         **_member_timeline(org, view.row.user_id, view.row.local),
     }
     return render_tab(request, org, TAB, "orgs/detail/member.html", context, status=status)

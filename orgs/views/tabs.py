@@ -21,8 +21,23 @@ TABS: tuple[tuple[str, str], ...] = (
     ("orgs:domains", "Domains"),
     ("idp_selfservice:index", "Single sign-on"),
     ("orgs:activity", "Activity"),
+    ("orgs:api_keys", "API keys"),
     ("orgs:audit", "Audit trail"),
 )
+
+
+# What a setup link's scope opens (portal/link_access.py): its IT contact sees only these tabs.
+LINK_SCOPE_TABS = {"sso": "idp_selfservice:index", "domains": "orgs:domains"}
+
+
+def tabs_for(request: HttpRequest) -> tuple[tuple[str, str], ...]:
+    from portal.link_access import link_grant, link_session
+
+    session = link_session(request)
+    if session is None or link_grant(request) is None:
+        return TABS
+    allowed = {LINK_SCOPE_TABS[s] for s in session.scopes if s in LINK_SCOPE_TABS}
+    return tuple(tab for tab in TABS if tab[0] in allowed)
 
 
 def render_tab(
@@ -38,6 +53,6 @@ def render_tab(
     return render(
         request,
         template,
-        {"org": org, "tabs": TABS, "current_tab": tab, **(context or {})},
+        {"org": org, "tabs": tabs_for(request), "current_tab": tab, **(context or {})},
         status=status,
     )

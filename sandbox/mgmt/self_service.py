@@ -3,7 +3,8 @@
 Kept from Auth0: at most 20 profiles per tenant (409 beyond), tickets live at most five
 days, a ticket takes either `connection_id` (edit an existing connection) or
 `connection_config` (create one; 409 if the name is taken), and revoking answers 202
-whether or not the ticket exists.
+whether or not the ticket exists. The ticket URL (`FLOW_PATH`) is served by
+`sandbox/authn/self_service_page.py`.
 """
 
 from __future__ import annotations

@@ -78,6 +78,49 @@ def create_invited_user(
     )
 
 
+# A user the portal created on an administrator's request (orgs.services.user_accounts)
+# carries the request's id here: the only proof, on a retry, that the user is ours.
+PORTAL_CREATED_KEY = "portal_user_create_id"
+
+
+def create_portal_user(
+    *, connection: str, email: str, name: str, created_for: str
+) -> dict[str, Any]:
+    """Create a user of `connection` with a random password nobody ever learns (the person
+    chooses their own through a password-change ticket), or on a 409 adopt the one there
+    if it carries `created_for` (our own create whose answer was lost). Anyone else's
+    user with this email is refused: never a second account, never someone else's."""
+    password = secrets.token_urlsafe(24) + "aA1!"  # discarded at once, never logged
+    extra = {"name": name} if name else {}
+    try:
+        with auth0_call():
+            return as_dict(
+                management_client().users.create(
+                    connection=connection,
+                    email=email,
+                    password=password,
+                    email_verified=False,
+                    verify_email=False,  # the ticket verifies it; no second email
+                    app_metadata={PORTAL_CREATED_KEY: created_for},
+                    **extra,
+                )
+            )
+    except Auth0Error as exc:
+        if exc.status != 409:
+            raise
+    existing = find_connection_user(connection, email)
+    carried = (existing or {}).get("app_metadata") or {}
+    if existing is not None and carried.get(PORTAL_CREATED_KEY) == created_for:
+        return existing
+    raise Auth0Error(
+        f"A user with the email {email} already exists in {connection}, and the portal did "
+        "not create it for this request, so it leaves that account alone and sends nothing. "
+        "Find them in the member list, or invite them instead.",
+        status=409,
+        code="user_exists",
+    )
+
+
 def invitation_id_of(user: dict[str, Any]) -> str | None:
     """The portal invitation the user was created for (None: not created by the portal)."""
     # Auth0 leaves `app_metadata` out (or null) for a user created without any.
@@ -161,7 +204,7 @@ MAX_USERS_PER_SEARCH = 100
 
 
 def users_by_ids(user_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """The users with these ids (`user_id`, `blocked`, `identities`), in one search:
+    """The users with these ids (`user_id`, `blocked`, `identities`, `last_login`), in one search:
     `user_id:("a" OR "b" ...)`. Users not found are left out."""
     wanted = list(dict.fromkeys(user_ids))[:MAX_USERS_PER_SEARCH]
     if not wanted:
@@ -173,7 +216,7 @@ def users_by_ids(user_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
             search_engine="v3",
             page=0,
             per_page=len(wanted),
-            fields="user_id,blocked,identities",
+            fields="user_id,blocked,identities,last_login",
             include_fields=True,
         )
         found = [as_dict(user) for user in pager.items or []]

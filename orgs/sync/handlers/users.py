@@ -8,6 +8,9 @@ convergent on the latest request: each operation carries when it was requested
 that finds a later block or unblock request steps aside, so the last click wins in any
 order of running. Signing out twice is harmless. The reset email is the one step that
 cannot be repeated safely: see `password_reset`.
+
+Own-database organizations also create and delete accounts here (`create_account`,
+`delete_account`; recorded by orgs.services.user_accounts).
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from orgs.auth0.errors import Auth0Error
-from orgs.auth0.operations import users
+from orgs.auth0.operations import members, users
 from orgs.models import Application, Member, OpState, SyncOperation
 from orgs.sync.fencing import guarded_writes
+from orgs.sync.handlers import require_auth0_id
 
 BLOCK_KINDS = ("user.block", "user.unblock")
 MAIL_STARTED = "reset_mail_started_at"
@@ -149,3 +153,113 @@ def _delivery_unknown(email: str) -> Auth0Error:
 
 def _user_id(op: SyncOperation) -> str:
     return str(op.payload["user_id"])
+
+
+# --- creating and deleting accounts (orgs.services.user_accounts) ----------------------------
+
+TICKET_MAIL_STARTED = "ticket_mail_started_at"
+TICKET_TTL = 7 * 24 * 3600
+
+
+def create_account(op: SyncOperation) -> dict[str, Any]:
+    """Create the user (random password, discarded), make them a member with the roles,
+    and mail them a password-change ticket. Each Auth0 step can be repeated or adopted
+    (the user carries the request's id in app_metadata); the mail cannot, so its start is
+    committed in the operation's result first, as `password_reset` does: an attempt
+    that finds it never mails again and asks a person instead."""
+    earlier = op.result or {}
+    if earlier.get(TICKET_MAIL_STARTED):
+        raise _account_mail_unknown(str(op.payload["email"]))
+    organization = op.organization
+    assert organization is not None
+    org_id = require_auth0_id(organization)
+    payload = op.payload
+    connection, email = str(payload["connection"]), str(payload["email"])
+    user = users.create_portal_user(
+        connection=connection,
+        email=email,
+        name=str(payload.get("name") or ""),
+        created_for=str(payload["created_for"]),
+    )
+    user_id = str(user["user_id"])
+    members.add_member(org_id, user_id)
+    members.assign_roles(org_id, user_id, list(payload.get("role_ids") or []))
+    _record_member(op, user_id)
+    ticket = users.password_change_ticket(
+        user_id=user_id,
+        organization_id=org_id,
+        client_id=_reset_client_id(connection),
+        ttl_sec=TICKET_TTL,
+    )
+    started = timezone.now().isoformat()
+    with guarded_writes():
+        SyncOperation.objects.filter(pk=op.pk).update(
+            result={TICKET_MAIL_STARTED: started, "user_id": user_id, "email": email}
+        )
+    _mail_account_ticket(op, email, ticket)
+    return {"user_id": user_id, "email": email, TICKET_MAIL_STARTED: started}
+
+
+def _record_member(op: SyncOperation, user_id: str) -> None:
+    from orgs.models import Role
+    from orgs.services.users import member_for_auth0_user
+
+    assert op.organization is not None
+    with guarded_writes():
+        member = member_for_auth0_user(
+            organization=op.organization,
+            user_id=user_id,
+            email=str(op.payload["email"]),
+            name=str(op.payload.get("name") or ""),
+        )
+        member.roles.set(Role.objects.filter(auth0_id__in=op.payload.get("role_ids") or []))
+
+
+def _mail_account_ticket(op: SyncOperation, email: str, ticket: str) -> None:
+    from orgs.emails import MailNotSent
+    from orgs.services.account_mail import send_account_ticket
+
+    assert op.organization is not None
+    try:
+        send_account_ticket(organization=op.organization, email=email, ticket_url=ticket)
+    except MailNotSent as exc:
+        with guarded_writes():  # nothing went out: the retry may mail a new ticket
+            SyncOperation.objects.filter(pk=op.pk).update(result={})
+        raise Auth0Error(
+            f"Could not send the email to {email}; nothing went out ({exc}).",
+            code="mail_not_sent",
+            retryable=True,
+        ) from exc
+    except Exception as exc:  # the mail server may have taken the message
+        raise _account_mail_unknown(email) from exc
+
+
+def _account_mail_unknown(email: str) -> Auth0Error:
+    return Auth0Error(
+        f"The account of {email} exists, but the email with the link to choose a password "
+        "may or may not have gone out, and the portal will not send it again by itself "
+        "(that could send a second link). Ask them, or send them a password reset from "
+        "their member page.",
+        code="account_mail_unknown",
+    )
+
+
+def delete_account(op: SyncOperation) -> dict[str, Any]:
+    """Delete the user, once it is certain they are a user of the organization's own
+    database (never an account of another connection). A user already gone counts as
+    deleted, so a retry after a lost answer is harmless."""
+    member = Member.objects.filter(pk=op.target_pk).first()
+    user_id, connection = _user_id(op), str(op.payload["connection"])
+    user = users.get_user(user_id)
+    if user is not None:
+        if _database_connection(user) != connection:
+            raise Auth0Error(
+                f"{member or user_id} does not sign in with {connection}, so the portal does "
+                "not delete their account.",
+                code="not_own_database_user",
+            )
+        users.delete_user(user_id)
+    if member is not None:
+        with guarded_writes():
+            member.delete()
+    return {"deleted_user": user_id}
