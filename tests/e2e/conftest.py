@@ -14,11 +14,22 @@ import pytest
 from tests.conftest import require_service
 from tests.e2e.browser import ARTIFACTS, AXE_SCRIPT, DESKTOP, chromium_path, launch_options
 from tests.e2e.stack import RunningStack, start_stack
+from tests.orgs.test_domains_support import StubDns
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    running = start_stack(Path(tmp_path_factory.mktemp("e2e-stack")))
+def stub_dns() -> Iterator[StubDns]:
+    """The stack's DNS for domain verification: a stub on loopback that journeys fill
+    (`stub_dns.records[host] = [value]`), never the internet."""
+    server = StubDns().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, stub_dns: StubDns) -> Iterator[RunningStack]:
+    dns = {"DOMAIN_DNS_NAMESERVERS": stub_dns.address, "DOMAIN_DNS_TIMEOUT": "2"}
+    running = start_stack(Path(tmp_path_factory.mktemp("e2e-stack")), dns)
     yield running
     running.stop()
 

@@ -41,9 +41,10 @@ class RunningStack:
                 os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def start_stack(var_dir: Path) -> RunningStack:
+def start_stack(var_dir: Path, extra_env: dict[str, str] | None = None) -> RunningStack:
+    """`extra_env`: settings of the journeys' own, such as DOMAIN_DNS_NAMESERVERS."""
     port, sandbox_port = free_port(), free_port()
-    env = _environment(var_dir, port, sandbox_port)
+    env = {**_environment(var_dir, port, sandbox_port), **(extra_env or {})}
     log_file = var_dir / "devstack.log"
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True)
