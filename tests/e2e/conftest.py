@@ -50,6 +50,12 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Journeys share one stack: a module with `RUNS_LAST = True` leaves state the others
+    must not meet (a verified domain, another live connection), so it goes after them."""
+    items.sort(key=lambda item: bool(getattr(getattr(item, "module", None), "RUNS_LAST", False)))
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
