@@ -17,10 +17,10 @@ def get_org_for(request: HttpRequest, org_pk: int) -> Organization:
 
 
 def _organization(request: HttpRequest, org_pk: int) -> Organization:
-    """A setup link's session comes in only with a grant for single sign-on
-    (portal.link_access.link_scope("sso") on the view)."""
+    """A setup link's session comes in only with a grant for single sign-on or its
+    directory provisioning (portal.link_access.link_scope("sso"/"scim") on the view)."""
     grant = getattr(request, LINK_GRANT, None)
-    if grant is not None and grant.scope != "sso":
+    if grant is not None and grant.scope not in ("sso", "scim"):
         raise Http404
     return get_organization_for(request, org_pk)
 

@@ -22,6 +22,7 @@ from orgs.views.outcome import report
 from orgs.views.tabs import render_tab
 from portal.confirm import Confirmation, render_confirmation
 from portal.forms import PortalForm
+from portal.link_access import link_scope
 
 SCOPE_WORDS = {
     "get:users": "Read users (get:users)",
@@ -59,6 +60,7 @@ class TokenForm(PortalForm):
 
 
 @never_cache
+@link_scope("scim")
 def scim_page(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     setup = get_setup_for(request, org_pk, setup_pk)
     refused = refuse_method(request, READ_METHODS)
@@ -75,6 +77,7 @@ def scim_page(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     return render_tab(request, setup.organization, TAB, "idp_selfservice/scim.html", context)
 
 
+@link_scope("scim")
 def scim_enable(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     setup = get_setup_for(request, org_pk, setup_pk)
     refused = refuse_method(request, ("POST",))
@@ -85,6 +88,7 @@ def scim_enable(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpRespons
     return redirect(_page_url(setup))
 
 
+@link_scope("scim")
 def scim_disable(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     setup = get_setup_for(request, org_pk, setup_pk)
     if request.method != "POST":
@@ -108,6 +112,7 @@ def scim_disable(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpRespon
 
 
 @never_cache
+@link_scope("scim")
 def scim_token_new(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     setup = get_setup_for(request, org_pk, setup_pk)
     refused = refuse_method(request, (*READ_METHODS, "POST"))
@@ -140,6 +145,7 @@ def scim_token_new(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResp
     )
 
 
+@link_scope("scim")
 def scim_token_revoke(
     request: HttpRequest, org_pk: int, setup_pk: int, token_id: str
 ) -> HttpResponse:

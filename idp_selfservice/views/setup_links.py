@@ -17,7 +17,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
 from idp_selfservice import setup_links
-from idp_selfservice.models import SetupLink, SetupLinkScope
+from idp_selfservice.models import SetupLink, SetupLinkScope, SetupState
 from idp_selfservice.views.common import READ_METHODS, TAB, actor, refuse_method, route
 from orgs.models import Organization
 from orgs.services import ServiceError
@@ -251,7 +251,12 @@ def contact_home(request: HttpRequest) -> HttpResponse:
 
 
 def _task_url(scope: str, org: Organization) -> str | None:
-    names = {"sso": "idp_selfservice:index", "domains": "orgs:domains", "scim": "orgs:scim"}
+    """Where each scope starts; directory provisioning lives on the organization's active
+    SSO connection, so there is nowhere to go (None: the page says so) until it has one."""
+    if scope == "scim":
+        active = org.sso_setups.filter(state=SetupState.ACTIVE, replaces=None).first()
+        return route("idp_selfservice:scim", org.pk, active.pk) if active else None
+    names = {"sso": "idp_selfservice:index", "domains": "orgs:domains"}
     return route(names[scope], org.pk)
 
 

@@ -255,3 +255,24 @@ def test_the_management_pages_are_for_staff_and_the_admin(
     log_in(client, getattr(people, who), None if who == "staff" else people.organization)
     for path in _management_paths(people):
         assert client.get(path).status_code == 200, (who, path)
+
+
+def test_a_scim_link_reaches_the_scim_page_of_the_active_connection_only(
+    client: Client, people: People
+) -> None:
+    from idp_selfservice.models import SetupState
+    from tests.idp_selfservice._wizard import make_setup
+
+    org = people.organization
+    opened(client, issue(org, ("scim",)))
+    home = client.get(reverse("setup_link_home")).content.decode()
+    assert "possible once single sign-on is turned on" in home  # no active connection yet
+    active = make_setup(org, state=SetupState.ACTIVE)
+    scim_url = reverse("idp_selfservice:scim", args=[org.pk, active.pk])
+    assert scim_url in client.get(reverse("setup_link_home")).content.decode()
+    assert client.get(scim_url).status_code == 200
+    assert client.get(sso("index", org.pk)).status_code == 404  # not its scope
+    assert client.get(sso("setup", org.pk, active.pk)).status_code == 404
+    theirs = make_setup(people.other_organization, state=SetupState.ACTIVE)
+    other = reverse("idp_selfservice:scim", args=[people.other_organization.pk, theirs.pk])
+    assert client.get(other).status_code == 404
