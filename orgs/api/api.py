@@ -2,7 +2,8 @@
 `/api/v1/docs`).
 
 Every change goes through the same services as the portal's pages, with actor None (the
-portal itself) and the key's name in the audit. Actor None is how the services say
+portal itself); every event recorded meanwhile, the services' own included, is labelled
+with the key's name (orgs.services.audit.acting_as). Actor None is how the services say
 "staff or system", so the rules a customer admin is held to (no staff member, nobody who
 also belongs to another organization, not the last administrator) are checked here first,
 and the key only ever sees its own organization: anything else is not_found."""
@@ -32,7 +33,7 @@ from orgs.api.schemas import (
 )
 from orgs.models import ApiKey, ApiScope, Member, SyncOperation
 from orgs.services import invitations, users
-from orgs.services.audit import audit
+from orgs.services.audit import acting_as, audit
 from orgs.services.errors import ServiceError
 from orgs.sync.describe import readable_error
 
@@ -99,7 +100,7 @@ def _audited(request: HttpRequest, endpoint: str, target: str, work: Callable[[]
     too, with its code (the key itself is never recorded, only its name)."""
     key = _key(request)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), acting_as(key.label):
             result = work()
             _record(key, endpoint, target, "ok")
     except ServiceError as exc:
@@ -112,15 +113,15 @@ def _audited(request: HttpRequest, endpoint: str, target: str, work: Callable[[]
 
 
 def _record(key: ApiKey, endpoint: str, target: str, outcome: str) -> None:
-    event = audit(
-        actor=None,
-        action=f"api.{endpoint}",
-        organization=key.organization,
-        target=target,
-        key_name=key.name,
-        outcome=outcome,
-    )
-    type(event).objects.filter(pk=event.pk).update(actor_label=key.label)
+    with acting_as(key.label):
+        audit(
+            actor=None,
+            action=f"api.{endpoint}",
+            organization=key.organization,
+            target=target,
+            key_name=key.name,
+            outcome=outcome,
+        )
 
 
 def _member(key: ApiKey, ident: str) -> Member:

@@ -1,9 +1,26 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from orgs.models import AuditEvent, Organization
 from portal.models import User
+
+# Who acts when there is no portal user: an API key ("API key “HR system”") while its call
+# runs; "system" otherwise (beat, imports, staff tools without a person).
+_label_without_user: ContextVar[str] = ContextVar("audit_label_without_user", default="system")
+
+
+@contextmanager
+def acting_as(label: str) -> Iterator[None]:
+    """Inside the block, events recorded without a user are labelled `label`."""
+    token = _label_without_user.set(label[:255])
+    try:
+        yield
+    finally:
+        _label_without_user.reset(token)
 
 
 def audit(
@@ -15,7 +32,7 @@ def audit(
     **details: Any,
 ) -> AuditEvent:
     """Record who did what; call inside the service's transaction."""
-    label = (actor.email or actor.sub) if actor is not None else "system"
+    label = (actor.email or actor.sub) if actor is not None else _label_without_user.get()
     return AuditEvent.objects.create(
         actor=actor,
         actor_label=label,
