@@ -276,3 +276,13 @@ def test_a_scim_link_reaches_the_scim_page_of_the_active_connection_only(
     theirs = make_setup(people.other_organization, state=SetupState.ACTIVE)
     other = reverse("idp_selfservice:scim", args=[people.other_organization.pk, theirs.pk])
     assert client.get(other).status_code == 404
+
+
+def test_a_link_session_sees_its_tasks_and_leave_not_the_portal_menu(
+    client: Client, people: People
+) -> None:
+    org = people.organization
+    opened(client, issue(org, ("sso",)))
+    page = client.get(sso("index", org.pk)).content.decode()
+    assert reverse("setup_link_leave") in page and "Your setup tasks" in page
+    assert reverse("logout") not in page and "Require single sign-on" not in page
