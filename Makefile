@@ -8,8 +8,8 @@ RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
-# Two pytest-xdist workers (the machine has two cores); the browser journeys stay together
-# on one worker (xdist_group "browser"), which shares their stack. PYTEST_WORKERS=0: serial.
+# Two pytest-xdist workers (the machine has two cores); a browser journey on either worker
+# gets that worker's own stack (tests/e2e/stack.py). PYTEST_WORKERS=0: serial.
 PYTEST_WORKERS ?= 2
 PYTEST_XDIST = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
 BENCH_ARGS ?= --orgs 200 --workers 4

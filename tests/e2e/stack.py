@@ -77,14 +77,24 @@ def _environment(var_dir: Path, port: int, sandbox_port: int) -> dict[str, str]:
     return env
 
 
+def _worker_index() -> int:
+    """Which pytest-xdist worker this is (0 without xdist): journeys should share one
+    worker's stack (xdist_group "browser"), but a stack on each worker must never drop the
+    other's database or flush its Redis, so each worker's stack has its own."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(worker[2:]) if worker[2:].isdigit() else 0
+
+
 def _own_database(url: str) -> str:
-    """A fresh PostgreSQL database beside the suite's (`<name>_e2e`), or "" (SQLite)."""
+    """A fresh PostgreSQL database beside the suite's (`<name>_e2e`, `_e2e_1` on worker
+    gw1, ...), or "" (SQLite)."""
     if not url.startswith(("postgres://", "postgresql://")):
         return ""
     import psycopg
 
     parts = urlsplit(url)
-    name = f"{parts.path.lstrip('/') or 'portal'}_e2e"
+    suffix = f"_{_worker_index()}" if _worker_index() else ""
+    name = f"{parts.path.lstrip('/') or 'portal'}_e2e{suffix}"
     admin = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -99,7 +109,7 @@ def _own_redis(url: str) -> str:
     import redis
 
     parts = urlsplit(url)
-    own = urlunsplit(parts._replace(path=f"/{E2E_REDIS_DB}"))
+    own = urlunsplit(parts._replace(path=f"/{E2E_REDIS_DB - _worker_index()}"))
     redis.Redis.from_url(own).flushdb()
     return own
 
