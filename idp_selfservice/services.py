@@ -37,7 +37,6 @@ from orgs.models import (
 )
 from orgs.models.connections import Strategy
 from orgs.models.organizations import DomainStatus
-from orgs.secrets import decrypt_options
 from orgs.services.audit import audit
 from orgs.services.connections import (
     MAX_ENABLED_CONNECTIONS,
@@ -161,7 +160,7 @@ def setup_start(*, actor: User | None, organization: Organization, provider_key:
 def setup_save_idp(*, actor: User | None, setup: SsoSetup, details: IdpDetails) -> SsoSetup:
     """Store the IdP's details and send them to Auth0: the connection is created the first
     time (hidden, for testing only), updated afterwards. New details need a new test."""
-    setup = _locked(setup)
+    setup = locked_setup(setup)
     _refuse_if_active(setup)
     provider = provider_of(setup)
     options = {**details.options, **_mapping_options(provider, setup.attribute_map)}
@@ -210,7 +209,7 @@ def setup_save_idp(*, actor: User | None, setup: SsoSetup, details: IdpDetails) 
 def setup_save_mapping(
     *, actor: User | None, setup: SsoSetup, attribute_map: dict[str, str]
 ) -> SsoSetup:
-    setup = _locked(setup)
+    setup = locked_setup(setup)
     _refuse_if_active(setup)
     provider = provider_of(setup)
     cleaned = {k: (v or "").strip() for k, v in attribute_map.items()}
@@ -296,7 +295,7 @@ def _enable_for_testing(actor: User | None, setup: SsoSetup) -> None:
 
 @transaction.atomic
 def test_begin(*, actor: User | None, setup: SsoSetup) -> SsoTest:
-    setup = _locked(setup)
+    setup = locked_setup(setup)
     if setup.connection is None:
         raise ServiceError("Tell us about your identity provider first.")
     if setup.state in (SetupState.SWAPPED, SetupState.DELETED):
@@ -328,7 +327,7 @@ def test_record(*, actor: User | None, test: SsoTest, result: TestResult) -> Sso
     test.claims, test.attributes = result.claims, result.attributes
     test.finished_at = timezone.now()
     test.save()
-    setup = _locked(test.setup)
+    setup = locked_setup(test.setup)
     if result.passed:
         setup.tested_at = test.finished_at
         if setup.state == SetupState.DRAFT:
@@ -359,7 +358,7 @@ def setup_activate(
     idp_initiated: bool = False,
     idp_initiated_client_id: str = "",
 ) -> SsoSetup:
-    setup = _locked(setup)
+    setup = locked_setup(setup)
     if setup.is_draft_copy:
         raise ServiceError("A draft copy goes live by swapping it in, not on its own.")
     if setup.state == SetupState.ACTIVE:
@@ -482,7 +481,7 @@ def _link(setup: SsoSetup) -> OrganizationConnection | None:
 def setup_disable(*, actor: User | None, setup: SsoSetup) -> SsoSetup:
     """Nobody signs in through it any more; the connection and its users stay, so it can
     be turned back on as it was."""
-    setup = _locked(setup)
+    setup = locked_setup(setup)
     if setup.state != SetupState.ACTIVE:
         raise ServiceError("Only a connection that is on can be turned off.")
     refuse_removing_last_method(setup)
@@ -503,7 +502,7 @@ def setup_disable(*, actor: User | None, setup: SsoSetup) -> SsoSetup:
 
 @transaction.atomic
 def setup_enable(*, actor: User | None, setup: SsoSetup) -> SsoSetup:
-    setup = _locked(setup)
+    setup = locked_setup(setup)
     if setup.state != SetupState.DISABLED or setup.connection is None:
         raise ServiceError("Only a connection that was turned off can be turned back on.")
     if setup.organization.organization_connections.count() >= MAX_ENABLED_CONNECTIONS:
@@ -533,12 +532,12 @@ def setup_enable(*, actor: User | None, setup: SsoSetup) -> SsoSetup:
 def setup_delete(*, actor: User | None, setup: SsoSetup) -> None:
     """Delete the connection in Auth0 (with the users who signed in through it); draft
     copies go with it."""
-    setup = _locked(setup)
+    setup = locked_setup(setup)
     if setup.state == SetupState.ACTIVE:
         refuse_removing_last_method(setup)
     for copy in setup.draft_copies.filter(state__in=LIVE_STATES):
-        _retire(actor, copy, SetupState.DELETED)
-    _retire(actor, setup, SetupState.DELETED)
+        retire_setup(actor, copy, SetupState.DELETED)
+    retire_setup(actor, setup, SetupState.DELETED)
     audit(
         actor=actor,
         action="sso.delete",
@@ -547,115 +546,11 @@ def setup_delete(*, actor: User | None, setup: SsoSetup) -> None:
     )
 
 
-def _retire(actor: User | None, setup: SsoSetup, state: str) -> None:
+def retire_setup(actor: User | None, setup: SsoSetup, state: str) -> None:
     if setup.connection is not None and setup.connection.deleted_at is None:
         connection_delete(actor=actor, connection=setup.connection)
     setup.state = state
     setup.save()
-
-
-# --- step 7: change it safely later ---------------------------------------------------------
-
-
-@transaction.atomic
-def draft_copy_start(*, actor: User | None, setup: SsoSetup) -> SsoSetup:
-    """A copy of an active (or turned off) setup to edit and test while the live one keeps
-    working. One copy at a time; an existing one is returned."""
-    setup = _locked(setup)
-    if setup.state not in (SetupState.ACTIVE, SetupState.DISABLED) or setup.is_draft_copy:
-        raise ServiceError("Only a connection that is in use is edited as a draft copy.")
-    existing = setup.draft_copies.filter(state__in=LIVE_STATES).first()
-    if existing is not None:
-        return existing
-    provider = provider_of(setup)
-    copy = SsoSetup.objects.create(
-        organization=setup.organization,
-        provider=setup.provider,
-        connection_name=connection_name_for(setup.organization, provider, "-draft"),
-        replaces=setup,
-        source=setup.source,
-        metadata_url=setup.metadata_url,
-        idp_summary=setup.idp_summary,
-        attribute_map=setup.attribute_map,
-        show_as_button=setup.show_as_button,
-        assign_membership_on_login=setup.assign_membership_on_login,
-        idp_initiated=setup.idp_initiated,
-        idp_initiated_client_id=setup.idp_initiated_client_id,
-        created_by=actor,
-    )
-    live = setup.connection
-    assert live is not None
-    options = {k: v for k, v in live.options.items() if k in IDP_OPTION_KEYS}
-    options.update({k: v for k, v in _secrets(live).items() if k in IDP_OPTION_KEYS})
-    setup_save_idp(
-        actor=actor,
-        setup=copy,
-        details=IdpDetails(
-            options=options,
-            summary=setup.idp_summary,
-            source=setup.source,
-            metadata_url=setup.metadata_url,
-        ),
-    )
-    audit(
-        actor=actor,
-        action="sso.draft",
-        organization=setup.organization,
-        target=setup.connection_name,
-    )
-    copy.refresh_from_db()
-    return copy
-
-
-@transaction.atomic
-def draft_copy_swap(*, actor: User | None, draft: SsoSetup) -> SsoSetup:
-    """Put the tested copy's details on the live connection in one write (its name, and so
-    its users and the IdP's app, stay), then delete the copy's connection."""
-    draft = _locked(draft)
-    live = draft.replaces
-    if live is None or draft.state not in (SetupState.DRAFT, SetupState.TESTED):
-        raise ServiceError("This is not a draft copy waiting to be swapped in.")
-    if draft.state != SetupState.TESTED:
-        raise ServiceError("Run a test sign-in of the draft that passes before swapping it in.")
-    live = _locked(live)
-    source, target = draft.connection, live.connection
-    assert source is not None and target is not None
-    # The copy's entity id was the live one borrowed for its test; the live connection's
-    # name gives it that id already.
-    options = {k: v for k, v in {**source.options, **_secrets(source)}.items() if k != "entityId"}
-    keep = {"idpinitiated", "domain_aliases"}
-    for key in keep:
-        options.pop(key, None)
-    stale = [k for k in {*target.options, *_secrets(target)} if k not in options and k not in keep]
-    connection_update_options(actor=actor, connection=target, options=options, removed_keys=stale)
-    for name in ("source", "metadata_url", "idp_summary", "attribute_map"):
-        setattr(live, name, getattr(draft, name))
-    live.staged_certificate = {}
-    live.tested_at = draft.tested_at
-    live.save()
-    _retire(actor, draft, SetupState.SWAPPED)
-    audit(
-        actor=actor, action="sso.swap", organization=live.organization, target=live.connection_name
-    )
-    return live
-
-
-@transaction.atomic
-def draft_copy_discard(*, actor: User | None, draft: SsoSetup) -> None:
-    draft = _locked(draft)
-    if not draft.is_draft_copy or draft.state not in LIVE_STATES:
-        raise ServiceError("This is not a draft copy.")
-    _retire(actor, draft, SetupState.DELETED)
-    audit(
-        actor=actor,
-        action="sso.discard",
-        organization=draft.organization,
-        target=draft.connection_name,
-    )
-
-
-def _secrets(connection: Connection) -> dict[str, Any]:
-    return decrypt_options(connection.encrypted_secrets)
 
 
 # --- guards -------------------------------------------------------------------------------
@@ -720,7 +615,7 @@ def impact_of(setup: SsoSetup) -> Impact:
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _locked(setup: SsoSetup) -> SsoSetup:
+def locked_setup(setup: SsoSetup) -> SsoSetup:
     return (
         SsoSetup.objects.select_for_update(of=("self",))
         .select_related("organization", "connection", "replaces")

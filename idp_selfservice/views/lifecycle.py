@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from idp_selfservice import services
+from idp_selfservice import drafts, services
 from idp_selfservice.access import get_setup_for
 from idp_selfservice.models import SetupState, SsoSetup
 from orgs.services.errors import ServiceError
@@ -265,7 +265,7 @@ def edit(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
     if request.method != "POST":
         return redirect(_setup_url(setup))
     try:
-        copy = services.draft_copy_start(actor=_actor(request), setup=setup)
+        copy = drafts.draft_copy_start(actor=_actor(request), setup=setup)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect(_setup_url(setup))
@@ -300,7 +300,7 @@ def swap(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
         )
         return render_confirmation(request, confirmation)
     done = f"The draft's settings are being put on {live.connection_name}."
-    report(request, lambda: services.draft_copy_swap(actor=_actor(request), draft=draft), done)
+    report(request, lambda: drafts.draft_copy_swap(actor=_actor(request), draft=draft), done)
     return redirect(_setup_url(live))
 
 
@@ -382,7 +382,7 @@ def discard(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse:
         )
         return render_confirmation(request, confirmation)
     done = "The draft copy is discarded."
-    report(request, lambda: services.draft_copy_discard(actor=_actor(request), draft=draft), done)
+    report(request, lambda: drafts.draft_copy_discard(actor=_actor(request), draft=draft), done)
     return redirect(_setup_url(live))
 
 

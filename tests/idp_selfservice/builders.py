@@ -3,7 +3,7 @@ through the parsers under test), a started, saved, tested or active setup, and t
 sandbox's view of a connection read back through the real auth0-python client.
 
     setup = active_setup(acme)                    # okta (samlp), tested, on, drained
-    copy = services.draft_copy_start(actor=None, setup=setup)
+    copy = drafts.draft_copy_start(actor=None, setup=setup)
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from django.conf import settings as django_settings
 from django.core import mail
 from django.utils import timezone
 
-from idp_selfservice import services
+from idp_selfservice import drafts
 from idp_selfservice.certificate_watch import (
     CHECKED,
     FAILED,
@@ -239,7 +239,7 @@ def test_a_draft_copy_is_staged_too_but_the_admins_are_told_once(
     imported_tenant: Any, settings: Any
 ) -> None:
     live = url_setup(imported_tenant, settings, acme())
-    copy = services.draft_copy_start(actor=None, setup=live)
+    copy = drafts.draft_copy_start(actor=None, setup=live)
     drain()
     new = rotate(imported_tenant, "acme-idp")
     report = run_watch()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from idp_selfservice import services
+from idp_selfservice import drafts, services
 from idp_selfservice.models import SetupState, SsoSetup
 from idp_selfservice.sp_values import sp_values
 from orgs.models import Connection, OpState, Organization, SyncOperation
@@ -54,7 +54,7 @@ def _live_with_domains(provider: str = "okta") -> SsoSetup:
 
 def test_a_draft_copy_copies_the_live_details(imported_tenant: Any) -> None:
     live = _live_with_domains()
-    copy = services.draft_copy_start(actor=None, setup=live)
+    copy = drafts.draft_copy_start(actor=None, setup=live)
     assert copy.replaces == live and copy.state == SetupState.DRAFT
     assert copy.connection_name == "acme-okta-draft"
     assert copy.idp_summary == live.idp_summary and copy.attribute_map == live.attribute_map
@@ -77,13 +77,13 @@ def test_a_draft_copy_copies_the_live_details(imported_tenant: Any) -> None:
 
     # one copy at a time: asking again returns it
     before = SyncOperation.objects.count()
-    assert services.draft_copy_start(actor=None, setup=live) == copy
+    assert drafts.draft_copy_start(actor=None, setup=live) == copy
     assert SyncOperation.objects.count() == before
 
 
 def test_a_draft_copy_of_an_oidc_setup_carries_the_secret(imported_tenant: Any) -> None:
     live = b.active_setup(acme(), "oidc")
-    copy = services.draft_copy_start(actor=None, setup=live)
+    copy = drafts.draft_copy_start(actor=None, setup=live)
     assert copy.connection is not None
     assert "client_secret" not in copy.connection.options
     assert decrypt_options(copy.connection.encrypted_secrets) == {"client_secret": b.OIDC_SECRET}
@@ -95,27 +95,27 @@ def test_a_draft_copy_of_an_oidc_setup_carries_the_secret(imported_tenant: Any) 
 def test_only_a_setup_in_use_gets_a_draft_copy(imported_tenant: Any) -> None:
     draft = b.tested_setup(acme(), "okta")
     with refused("Only a connection that is in use is edited as a draft copy."):
-        services.draft_copy_start(actor=None, setup=draft)
+        drafts.draft_copy_start(actor=None, setup=draft)
     live = b.active_setup(acme(), "saml")
-    copy = services.draft_copy_start(actor=None, setup=live)
+    copy = drafts.draft_copy_start(actor=None, setup=live)
     with refused("Only a connection that is in use is edited as a draft copy."):
-        services.draft_copy_start(actor=None, setup=copy)
+        drafts.draft_copy_start(actor=None, setup=copy)
 
 
 def test_the_swap_waits_for_a_passing_test_of_the_copy(imported_tenant: Any) -> None:
     live = b.active_setup(acme(), "okta")
-    copy = services.draft_copy_start(actor=None, setup=live)
+    copy = drafts.draft_copy_start(actor=None, setup=live)
     _all_succeeded()
     with refused("Run a test sign-in of the draft that passes before swapping it in."):
-        services.draft_copy_swap(actor=None, draft=copy)
+        drafts.draft_copy_swap(actor=None, draft=copy)
     with refused("This is not a draft copy waiting to be swapped in."):
-        services.draft_copy_swap(actor=None, draft=live)
+        drafts.draft_copy_swap(actor=None, draft=live)
 
 
 def test_the_swap_puts_the_tested_copy_on_the_live_connection(imported_tenant: Any) -> None:
     live = _live_with_domains()
     before = _options("acme-okta")
-    copy = services.draft_copy_start(actor=None, setup=live)
+    copy = drafts.draft_copy_start(actor=None, setup=live)
     new_pem = b.self_signed_pem("rotated.example.com")
     details = b.saml_details(sign_in="https://idp.example.com/sso/v2", pem=new_pem)
     copy = services.setup_save_idp(actor=None, setup=copy, details=details)
@@ -126,7 +126,7 @@ def test_the_swap_puts_the_tested_copy_on_the_live_connection(imported_tenant: A
     copy.refresh_from_db()
     assert copy.state == SetupState.TESTED
 
-    swapped = services.draft_copy_swap(actor=None, draft=copy)
+    swapped = drafts.draft_copy_swap(actor=None, draft=copy)
     assert swapped.pk == live.pk and swapped.state == SetupState.ACTIVE
     assert swapped.attribute_map == mapping and swapped.tested_at == copy.tested_at
     _all_succeeded()
@@ -150,14 +150,14 @@ def test_the_swap_puts_the_tested_copy_on_the_live_connection(imported_tenant: A
     live_connection = Connection.objects.get(name="acme-okta")
     assert "entityId" not in live_connection.options
     # a later edit starts a fresh copy
-    again = services.draft_copy_start(actor=None, setup=swapped)
+    again = drafts.draft_copy_start(actor=None, setup=swapped)
     assert again.pk != copy.pk and again.connection_name == "acme-okta-draft-2"
 
 
 @pytest.mark.parametrize("provider", ["oidc", "adfs", "ping", "entra"])
 def test_the_swap_works_for_each_strategy(imported_tenant: Any, provider: str) -> None:
     live = b.active_setup(acme(), provider)
-    copy = services.draft_copy_start(actor=None, setup=live)
+    copy = drafts.draft_copy_start(actor=None, setup=live)
     replacement = {
         "oidc": b.oidc_details(client_id="client-2", client_secret="secret-2"),
         "adfs": b.adfs_details(server="https://adfs2.example.com/FederationMetadata.xml"),
@@ -167,7 +167,7 @@ def test_the_swap_works_for_each_strategy(imported_tenant: Any, provider: str) -
     services.setup_save_idp(actor=None, setup=copy, details=replacement)
     _all_succeeded()
     b.passing_test(copy)
-    services.draft_copy_swap(actor=None, draft=copy)
+    drafts.draft_copy_swap(actor=None, draft=copy)
     _all_succeeded()
 
     options = _options(live.connection_name)
@@ -185,23 +185,23 @@ def test_the_swap_works_for_each_strategy(imported_tenant: Any, provider: str) -
 
 def test_discarding_a_copy_deletes_only_the_copy(imported_tenant: Any) -> None:
     live = b.active_setup(acme(), "okta")
-    copy = services.draft_copy_start(actor=None, setup=live)
+    copy = drafts.draft_copy_start(actor=None, setup=live)
     _all_succeeded()
-    services.draft_copy_discard(actor=None, draft=copy)
+    drafts.draft_copy_discard(actor=None, draft=copy)
     _all_succeeded()
     copy.refresh_from_db()
     live.refresh_from_db()
     assert copy.state == SetupState.DELETED and live.state == SetupState.ACTIVE
     assert b.remote("acme-okta-draft") is None and b.remote("acme-okta") is not None
     with refused("This is not a draft copy."):
-        services.draft_copy_discard(actor=None, draft=copy)
+        drafts.draft_copy_discard(actor=None, draft=copy)
     with refused("This is not a draft copy."):
-        services.draft_copy_discard(actor=None, draft=live)
+        drafts.draft_copy_discard(actor=None, draft=live)
 
 
 def test_deleting_the_live_setup_deletes_its_copy(imported_tenant: Any) -> None:
     live = b.active_setup(acme(), "okta")
-    copy = services.draft_copy_start(actor=None, setup=live)
+    copy = drafts.draft_copy_start(actor=None, setup=live)
     _all_succeeded()
     services.setup_delete(actor=None, setup=live)
     _all_succeeded()

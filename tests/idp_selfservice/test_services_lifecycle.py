@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from idp_selfservice import services
+from idp_selfservice import drafts, services
 from idp_selfservice.models import SetupState, SsoTest
 from idp_selfservice.models import TestOutcome as Outcome
 from orgs.models import (
@@ -265,7 +265,7 @@ def test_activation_refuses_an_unknown_landing_application(imported_tenant: Any)
 
 def test_a_draft_copy_is_not_activated_on_its_own(imported_tenant: Any) -> None:
     live = b.active_setup(acme(), "okta")
-    copy = services.draft_copy_start(actor=None, setup=live)
+    copy = drafts.draft_copy_start(actor=None, setup=live)
     drain()
     b.passing_test(copy)
     with refused("swapping it in"):
