@@ -13,12 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.template.loader import render_to_string
+from django.core.mail import get_connection
 from django.urls import NoReverseMatch, reverse
 
 from idp_selfservice.certificates import format_date
 from idp_selfservice.models import SsoSetup
+from orgs.emails import render_email
 from orgs.models import Member, Organization
 from portal.access import ADMIN_ROLE
 
@@ -96,16 +96,8 @@ def _send(setup: SsoSetup, template: str, extra: dict[str, Any], url_name: str) 
         "portal_url": _portal_url(setup, url_name),
         **extra,
     }
-    base = f"emails/{template}"
-    subject = " ".join(render_to_string(f"{base}/subject.txt", context).split())
-    text = render_to_string(f"{base}/body.txt", context)
-    html = render_to_string(f"{base}/body.html", context)
-    messages = []
-    for address in recipients:
-        message = EmailMultiAlternatives(subject, text, to=[address])
-        message.attach_alternative(html, "text/html")
-        messages.append(message)
-    return get_connection().send_messages(messages) or 0
+    rendered = render_email(template, context)
+    return get_connection().send_messages([rendered.to(a) for a in recipients]) or 0
 
 
 def _portal_url(setup: SsoSetup, url_name: str) -> str:

@@ -22,14 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from idp_selfservice.emails import organization_admin_emails
 from idp_selfservice.models import SetupLink, SetupLinkScope, SetupLinkUse
+from orgs.emails import render_email
 from orgs.models import Member, Organization, OrgStatus
 from orgs.services import ServiceError
 from orgs.services.audit import audit
@@ -285,14 +284,8 @@ def _email(link: SetupLink, url: str) -> bool:
         "expires_at": link.expires_at,
         "sender": link.created_by,
     }
-    base = "emails/setup_link"
-    subject = " ".join(render_to_string(f"{base}/subject.txt", context).split())
-    message = EmailMultiAlternatives(
-        subject, render_to_string(f"{base}/body.txt", context), to=[link.invitee_email]
-    )
-    message.attach_alternative(render_to_string(f"{base}/body.html", context), "text/html")
     try:
-        message.send()
+        render_email("setup_link", context).to(link.invitee_email).send()
     except (smtplib.SMTPException, OSError):
         log.warning("could not email setup link %s", link.pk, exc_info=True)
         return False

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
@@ -36,12 +38,46 @@ class MailNotSent(Exception):
     """The mail certainly did not go out: sending it again cannot make a duplicate."""
 
 
+@dataclass(frozen=True)
+class RenderedEmail:
+    """One of the portal's emails, rendered once from templates/emails/<name>/
+    (subject.txt, body.txt, body.html), ready to address to each recipient."""
+
+    subject: str
+    text: str
+    html: str
+
+    def to(self, address: str) -> EmailMultiAlternatives:
+        message = EmailMultiAlternatives(self.subject, self.text, to=[address])
+        message.attach_alternative(self.html, "text/html")
+        return message
+
+
+def render_email(name: str, context: dict[str, Any]) -> RenderedEmail:
+    base = f"emails/{name}"
+    return RenderedEmail(
+        subject=" ".join(render_to_string(f"{base}/subject.txt", context).split()),
+        text=render_to_string(f"{base}/body.txt", context),
+        html=render_to_string(f"{base}/body.html", context),
+    )
+
+
 def send_ticket_invitation(invitation: Invitation, ticket_url: str) -> None:
     """Invite someone to an own-database organization: they set a password via the ticket.
 
     Raises `MailNotSent` when nothing was delivered; any other exception means the mail
     may or may not have gone out."""
-    message = _ticket_message(invitation, ticket_url)
+    context = {
+        "invitation": invitation,
+        "organization": invitation.organization,
+        "ticket_url": ticket_url,
+    }
+    send_telling_apart(render_email("ticket_invitation", context).to(invitation.email))
+
+
+def send_telling_apart(message: EmailMultiAlternatives) -> None:
+    """Send one message, raising `MailNotSent` only when nothing can have been delivered;
+    any other exception means it may have gone out (see the module's docstring)."""
     connection = get_connection()
     _open(connection)
     try:
@@ -53,21 +89,6 @@ def send_ticket_invitation(invitation: Invitation, ticket_url: str) -> None:
             raise MailNotSent("the mail backend sent nothing")
     finally:
         _close(connection)
-
-
-def _ticket_message(invitation: Invitation, ticket_url: str) -> EmailMultiAlternatives:
-    context = {
-        "invitation": invitation,
-        "organization": invitation.organization,
-        "ticket_url": ticket_url,
-    }
-    base = "emails/ticket_invitation"
-    subject = render_to_string(f"{base}/subject.txt", context).strip()
-    message = EmailMultiAlternatives(
-        subject, render_to_string(f"{base}/body.txt", context), to=[invitation.email]
-    )
-    message.attach_alternative(render_to_string(f"{base}/body.html", context), "text/html")
-    return message
 
 
 def _open(connection: BaseEmailBackend) -> None:

@@ -7,15 +7,15 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.template.loader import render_to_string
+from django.core.mail import get_connection
 from django.urls import reverse
 
 from idp_selfservice.emails import organization_admin_emails
+from orgs.emails import render_email
 from orgs.models import Domain
 
 log = logging.getLogger(__name__)
-TEMPLATE = "emails/domain_failed"
+TEMPLATE = "domain_failed"
 
 
 def send_domain_failed(domain: Domain) -> int:
@@ -35,12 +35,5 @@ def send_domain_failed(domain: Domain) -> int:
         "portal_url": str(settings.PORTAL_BASE_URL).rstrip("/")
         + reverse("orgs:domains", args=[organization.pk]),
     }
-    subject = " ".join(render_to_string(f"{TEMPLATE}/subject.txt", context).split())
-    text = render_to_string(f"{TEMPLATE}/body.txt", context)
-    html = render_to_string(f"{TEMPLATE}/body.html", context)
-    messages = []
-    for address in recipients:
-        message = EmailMultiAlternatives(subject, text, to=[address])
-        message.attach_alternative(html, "text/html")
-        messages.append(message)
-    return get_connection().send_messages(messages) or 0
+    rendered = render_email(TEMPLATE, context)
+    return get_connection().send_messages([rendered.to(a) for a in recipients]) or 0
