@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from idp_selfservice.certificates import format_date
 from idp_selfservice.models import SsoSetup
@@ -101,13 +101,4 @@ def _send(setup: SsoSetup, template: str, extra: dict[str, Any], url_name: str) 
 
 
 def _portal_url(setup: SsoSetup, url_name: str) -> str:
-    base = str(settings.PORTAL_BASE_URL).rstrip("/")
-    for name, args in (
-        (url_name, [setup.organization_id, setup.pk]),
-        ("idp_selfservice:index", [setup.organization_id]),
-    ):
-        try:
-            return base + reverse(name, args=args)
-        except NoReverseMatch:
-            continue
-    return base + "/"
+    return settings.PORTAL_BASE_URL + reverse(url_name, args=[setup.organization_id, setup.pk])

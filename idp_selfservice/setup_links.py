@@ -264,7 +264,7 @@ def issuers(organization: Organization) -> list[Issuer]:
 
 
 def link_url(token: str) -> str:
-    return str(settings.PORTAL_BASE_URL).rstrip("/") + reverse("setup_link_open", args=[token])
+    return settings.PORTAL_BASE_URL + reverse("setup_link_open", args=[token])
 
 
 def _issued(link: SetupLink, token: str) -> IssuedLink:

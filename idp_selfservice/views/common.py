@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from idp_selfservice import services
 from idp_selfservice.models import SetupState, SsoSetup
@@ -30,14 +30,6 @@ def refuse_method(request: HttpRequest, allowed: tuple[str, ...]) -> HttpRespons
     if request.method in allowed:
         return None
     return HttpResponseNotAllowed(list(allowed))
-
-
-def route(name: str, *args: Any) -> str | None:
-    """The URL of `name`, or None while that part of the wizard is not installed."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
 
 
 def setup_title(setup: SsoSetup, provider: Provider) -> str:
@@ -96,6 +88,6 @@ def render_step(
         "step_title": title,
         "setup_title": setup_title(setup, provider),
         "setup_url": reverse("idp_selfservice:setup", args=[org.pk, setup.pk]),
-        "edit_url": route("idp_selfservice:edit", org.pk, setup.pk),
+        "edit_url": reverse("idp_selfservice:edit", args=[org.pk, setup.pk]),
     }
     return render_tab(request, org, TAB, template, {**frame, **context}, status=status)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from idp_selfservice import setup_links
 from idp_selfservice.models import SetupLink, SetupLinkScope, SetupState
-from idp_selfservice.views.common import READ_METHODS, TAB, actor, refuse_method, route
+from idp_selfservice.views.common import READ_METHODS, TAB, actor, refuse_method
 from orgs.models import Organization
 from orgs.services import ServiceError
 from orgs.views.access import get_organization_for
@@ -255,9 +255,9 @@ def _task_url(scope: str, org: Organization) -> str | None:
     SSO connection, so there is nowhere to go (None: the page says so) until it has one."""
     if scope == "scim":
         active = org.sso_setups.filter(state=SetupState.ACTIVE, replaces=None).first()
-        return route("idp_selfservice:scim", org.pk, active.pk) if active else None
+        return reverse("idp_selfservice:scim", args=[org.pk, active.pk]) if active else None
     names = {"sso": "idp_selfservice:index", "domains": "orgs:domains"}
-    return route(names[scope], org.pk)
+    return reverse(names[scope], args=[org.pk])
 
 
 @require_POST

@@ -19,7 +19,6 @@ from idp_selfservice.views.common import (
     READ_METHODS,
     TAB,
     refuse_method,
-    route,
     setup_title,
     state_words,
 )
@@ -52,7 +51,7 @@ class Task:
     number: int
     title: str
     status: str
-    url: str | None = None  # None: not a link (cannot start yet, or not installed)
+    url: str | None = None  # None: not a link (the step cannot start yet)
     hint: str = ""
 
     @property
@@ -134,7 +133,7 @@ def _test_task(setup: SsoSetup) -> Task:
     title = "Test sign-in"
     if setup.connection is None:
         return Task(5, title, CANNOT_START, hint="After step 3.")
-    link = route("idp_selfservice:test", setup.organization_id, setup.pk)
+    link = reverse("idp_selfservice:test", args=[setup.organization_id, setup.pk])
     if setup.has_passed_test:
         return Task(5, title, PASSED, link)
     latest = setup.tests.first()
@@ -152,7 +151,7 @@ def _turn_on_task(setup: SsoSetup) -> Task:
         title, name = f"Swap the changes into {setup.replaces.connection_name}", "swap"
     else:
         title, name = "Turn it on", "activate"
-    link = route(f"idp_selfservice:{name}", setup.organization_id, setup.pk)
+    link = reverse(f"idp_selfservice:{name}", args=[setup.organization_id, setup.pk])
     if setup.state == SetupState.ACTIVE:
         return Task(6, title, COMPLETED, link, "Members sign in through it.")
     if setup.state == SetupState.SWAPPED:

@@ -32,8 +32,7 @@ def send_domain_failed(domain: Domain) -> int:
         "organization": organization,
         "days": FAILURE_DAYS,
         "host": verification_host(domain),
-        "portal_url": str(settings.PORTAL_BASE_URL).rstrip("/")
-        + reverse("orgs:domains", args=[organization.pk]),
+        "portal_url": settings.PORTAL_BASE_URL + reverse("orgs:domains", args=[organization.pk]),
     }
     rendered = render_email(TEMPLATE, context)
     return get_connection().send_messages([rendered.to(a) for a in recipients]) or 0
