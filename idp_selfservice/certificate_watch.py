@@ -148,6 +148,13 @@ def certificate_health(setup: SsoSetup, now: datetime | None = None) -> dict[str
     return health
 
 
+def known_certificate_health(setup: SsoSetup) -> dict[str, Any] | None:
+    """`certificate_health`, or None while no certificate is on record (OIDC, or before
+    the IdP's details are in): what the SSO pages show."""
+    health = certificate_health(setup)
+    return None if health["status"] == "unknown" else health
+
+
 def _unknown_words(setup: SsoSetup) -> str:
     provider = get_provider(setup.provider)
     if provider is not None and provider.family == OIDC_FAMILY:

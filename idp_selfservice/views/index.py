@@ -60,14 +60,8 @@ def _row(org: Organization, setup: SsoSetup) -> dict[str, Any]:
         "provider": provider,
         "state_words": state_words(setup),
         "signs_in": _who_signs_in(org, setup),
-        "certificate": _certificate(setup),
+        "certificate": certificate_watch.known_certificate_health(setup),
     }
-
-
-def _certificate(setup: SsoSetup) -> dict[str, Any] | None:
-    """The certificate in use and how worried to be (None before there is one)."""
-    health = certificate_watch.certificate_health(setup)
-    return None if health["status"] == "unknown" else health
 
 
 def _who_signs_in(org: Organization, setup: SsoSetup) -> str:

@@ -74,15 +74,10 @@ def setup_page(request: HttpRequest, org_pk: int, setup_pk: int) -> HttpResponse
         "setup_title": setup_title(setup, provider),
         "state_words": state_words(setup),
         "tasks": tasks_for(setup, provider),
-        "certificate_health": _certificate_health(setup),
+        "certificate_health": certificate_watch.known_certificate_health(setup),
         **_operations_context(setup),
     }
     return render_tab(request, setup.organization, TAB, "idp_selfservice/setup.html", context)
-
-
-def _certificate_health(setup: SsoSetup) -> dict[str, Any] | None:
-    health = certificate_watch.certificate_health(setup)
-    return None if health["status"] == "unknown" else health
 
 
 def tasks_for(setup: SsoSetup, provider: Provider) -> list[Task]:
