@@ -88,14 +88,16 @@ def invite_a_colleague_as_admin(page: Any, checks: Checks) -> None:
     page.get_by_role("button", name="Send invitation").click()
     row = page.get_by_role("row").filter(has_text=COLLEAGUE)
     row.get_by_text("org-admin", exact=True).wait_for()
-    # The invitations tab does not poll: reload until Auth0 has sent it.
+    # The invitations tab does not poll: reload until Auth0 has sent it and the operation
+    # that sent it has been marked done (the two are written a moment apart).
     sent = row.get_by_text(re.compile("^Sent, expires in"))
+    in_sync = row.get_by_text("In sync", exact=True)
     deadline = time.monotonic() + SETTLE_MS / 1000
-    while not sent.is_visible() and time.monotonic() < deadline:
+    while not (sent.is_visible() and in_sync.is_visible()) and time.monotonic() < deadline:
         page.wait_for_timeout(500)
         page.reload()
     assert sent.is_visible(), "the invitation reached Auth0"
-    row.get_by_text("In sync", exact=True).wait_for()
+    assert in_sync.is_visible(), "the invitation's operation finished"
     checks.page(page, "invitation sent")
 
 
