@@ -18,7 +18,14 @@ def check_configuration(app_configs: Any = None, **kwargs: Any) -> list[Error | 
     problems += _production_problems()
     problems += _auth0_problems()
     problems += _coordination_problems()
+    problems += _signup_problems()
     return problems
+
+
+def _signup_problems() -> list[Error]:
+    from orgs.signup.checks import signup_problems
+
+    return signup_problems()
 
 
 def _production_problems() -> list[Error | Warning]:

@@ -144,6 +144,7 @@ def refused(request: HttpRequest, refusal: Refusal) -> HttpResponse:
 def login_page(request: HttpRequest, status: int = 200, **context: Any) -> HttpResponse:
     # Every rendering of the page has the staff button, so it must know the organization.
     context["staff_org"] = settings.AUTH0_STAFF_ORGANIZATION
+    context["signup_enabled"] = settings.SIGNUP_ENABLED
     return render(request, "portal/login.html", context, status=status)
 
 

@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "portal",
     "orgs",
     "idp_selfservice",
+    "orgs.signup",
 ]
 
 MIDDLEWARE = [
@@ -199,6 +201,62 @@ IDP_METADATA_REFRESH_SECONDS: float = env.float("IDP_METADATA_REFRESH_SECONDS", 
 DOMAIN_DNS_NAMESERVERS: list[str] = env.list("DOMAIN_DNS_NAMESERVERS", default=[])
 DOMAIN_DNS_TIMEOUT: float = env.float("DOMAIN_DNS_TIMEOUT", default=5.0)
 
+# --- Self sign-up: the flow (orgs.signup, docs/signup.md) ------------------------------------
+SIGNUP_ENABLED: bool = env.bool("SIGNUP_ENABLED", default=True)
+# Approve-first: a verified sign-up waits for staff before anything reaches Auth0.
+SIGNUP_APPROVAL_REQUIRED: bool = env.bool("SIGNUP_APPROVAL_REQUIRED", default=False)
+# How a signed-up organization's members sign in: the shared database connection
+# ("shared_db") or a database connection of its own ("own_db").
+SIGNUP_MEMBERSHIP_MODEL: str = env.str("SIGNUP_MEMBERSHIP_MODEL", default="shared_db")
+SIGNUP_VERIFY_HOURS: int = env.int("SIGNUP_VERIFY_HOURS", default=24)
+SIGNUP_UNVERIFIED_DAYS: int = env.int("SIGNUP_UNVERIFIED_DAYS", default=7)
+SIGNUP_MAX_ORGS_PER_EMAIL: int = env.int("SIGNUP_MAX_ORGS_PER_EMAIL", default=3)
+SIGNUP_TERMS_URL: str = env.str("SIGNUP_TERMS_URL", default="https://example.com/terms")
+# Recorded with each sign-up: which terms the person accepted.
+SIGNUP_TERMS_VERSION: str = env.str("SIGNUP_TERMS_VERSION", default="2026-01")
+# Auth0's invitation says "{inviter} has invited you": the person invited themselves.
+SIGNUP_INVITER_NAME: str = env.str(
+    "SIGNUP_INVITER_NAME", default="The Organization Admin Portal team"
+)
+# A setup that failed for good is retried on its own this many times, this far apart.
+SIGNUP_AUTO_RETRIES: int = env.int("SIGNUP_AUTO_RETRIES", default=3)
+SIGNUP_AUTO_RETRY_SECONDS: float = env.float("SIGNUP_AUTO_RETRY_SECONDS", default=600.0)
+SIGNUP_WATCH_SECONDS: float = env.float("SIGNUP_WATCH_SECONDS", default=60.0)
+# Staff addresses told about what needs a person (a sign-up waiting for approval or failed).
+STAFF_ALERT_EMAILS: list[str] = env.list("STAFF_ALERT_EMAILS", default=[])
+if SIGNUP_MEMBERSHIP_MODEL not in ("shared_db", "own_db"):
+    raise ImproperlyConfigured("SIGNUP_MEMBERSHIP_MODEL must be shared_db or own_db.")
+
+# --- Self sign-up: abuse protection and input rules (orgs.signup) -------------------------
+# Work addresses only: "refuse" (default) or "allow" personal mail (gmail.com, ...) and
+# throwaway mail (mailinator.com, ...), from the maintained lists the packages ship.
+SIGNUP_CONSUMER_EMAILS: str = env.str("SIGNUP_CONSUMER_EMAILS", default="refuse")
+SIGNUP_DISPOSABLE_EMAILS: str = env.str("SIGNUP_DISPOSABLE_EMAILS", default="refuse")
+# Corrections to those lists, with their subdomains: always allowed (a list's mistake, or
+# a customer whose work mail is hosted on a consumer domain) and always refused.
+SIGNUP_EMAIL_DOMAINS_ALLOWED: list[str] = env.list("SIGNUP_EMAIL_DOMAINS_ALLOWED", default=[])
+SIGNUP_EMAIL_DOMAINS_REFUSED: list[str] = env.list("SIGNUP_EMAIL_DOMAINS_REFUSED", default=[])
+# Fixed-window limits, "count/unit" with unit s, m, h or d: sign-ups started per address
+# and per email, and the short-name availability check as people type.
+SIGNUP_RATE_PER_IP: str = env.str("SIGNUP_RATE_PER_IP", default="5/h")
+SIGNUP_RATE_PER_EMAIL: str = env.str("SIGNUP_RATE_PER_EMAIL", default="3/h")
+SIGNUP_NAME_CHECK_RATE_PER_IP: str = env.str("SIGNUP_NAME_CHECK_RATE_PER_IP", default="60/m")
+# Seconds between two "send the email again" of one sign-up.
+SIGNUP_RESEND_COOLDOWN_SECONDS: int = env.int("SIGNUP_RESEND_COOLDOWN_SECONDS", default=60)
+# Reverse proxies in front of the portal that append to X-Forwarded-For. 0: the client is
+# REMOTE_ADDR, and the header (which anyone can write) is ignored.
+TRUSTED_PROXY_COUNT: int = env.int("TRUSTED_PROXY_COUNT", default=0)
+# An optional CAPTCHA, off while the verifier is empty: a dotted path to a callable
+# (token, remote_ip) -> bool, e.g. orgs.signup.captcha.turnstile_verify.
+SIGNUP_CAPTCHA_VERIFIER: str = env.str("SIGNUP_CAPTCHA_VERIFIER", default="")
+SIGNUP_CAPTCHA_SITE_KEY: str = env.str("SIGNUP_CAPTCHA_SITE_KEY", default="")
+SIGNUP_CAPTCHA_SECRET: str = env.str("SIGNUP_CAPTCHA_SECRET", default="")
+SIGNUP_CAPTCHA_SCRIPT_URL: str = env.str(
+    "SIGNUP_CAPTCHA_SCRIPT_URL", default="https://challenges.cloudflare.com/turnstile/v0/api.js"
+)
+# The form field the widget posts its token in (Turnstile's name by default).
+SIGNUP_CAPTCHA_FIELD: str = env.str("SIGNUP_CAPTCHA_FIELD", default="cf-turnstile-response")
+
 # --- Offboarding API (orgs.api) ------------------------------------------------------------
 # Calls each API key may make per minute (a fixed window kept in the coordination store).
 API_RATE_LIMIT_PER_MINUTE: int = env.int("API_RATE_LIMIT_PER_MINUTE", default=60)
@@ -240,6 +298,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orgs.domains.tasks.recheck_verified_domains",
         "schedule": 24 * 3600.0,
         "options": {"queue": "default", "expires": 3600.0},
+    },
+    "watch-signups": {
+        "task": "orgs.signup.tasks.watch_signups",
+        "schedule": SIGNUP_WATCH_SECONDS,
+        "options": {"queue": "default", "expires": SIGNUP_WATCH_SECONDS},
     },
 }
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("orgs/", include("orgs.urls")),
     path("sso/", include("idp_selfservice.urls")),
+    path("signup/", include("orgs.signup.urls")),
     # A setup link's IT contact: open the link, the start page, leave.
     path("setup/", setup_links.contact_home, name="setup_link_home"),
     path("setup/leave", setup_links.leave, name="setup_link_leave"),

@@ -11,6 +11,7 @@ from orgs.models import ArchivedOperation, Organization, SyncOperation
 from orgs.services import ServiceError
 from orgs.services.sync_ops import sync_operation_cancel, sync_operation_retry
 from orgs.views.access import SESSION_ORG, get_organization_for
+from orgs.views.next_steps import next_steps_for
 from orgs.views.tabs import render_tab
 from orgs.views.timeline import timeline_context
 
@@ -25,11 +26,15 @@ def my_organization(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The overview tab: details, branding and the latest activity."""
+    """The overview tab: details, branding and the latest activity; for the
+    organization's customer admin, the setup checklist until it is all done."""
     org = get_organization_for(request, pk)
-    return render_tab(
-        request, org, "orgs:detail", "orgs/detail/overview.html", _operations_context(org)
-    )
+    context = _operations_context(org)
+    if not request.user.is_staff:
+        steps = next_steps_for(org, request.user)  # type: ignore[arg-type]
+        if not steps.all_done:
+            context["next_steps"] = steps
+    return render_tab(request, org, "orgs:detail", "orgs/detail/overview.html", context)
 
 
 @login_required
