@@ -244,7 +244,7 @@ def banner(host: str, port: int, with_sandbox: bool) -> str:
         base = settings.AUTH0_DOMAIN.rstrip("/")
         lines += [
             f"  Sandbox:  {base}/   (the Auth0 stand-in: demo logins, links)",
-            f"  Emails:   {base}/__sandbox__/emails   (invitations and password links)",
+            f"  Emails:   {base}/__sandbox__/emails   (the tenant's and the portal's)",
             "",
             "  Log in with (organization, email, password; staff: the Staff sign-in button):",
         ]

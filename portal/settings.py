@@ -336,11 +336,19 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 
-EMAIL_BACKEND: str = env.str("EMAIL_BACKEND", default="") or (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if PRODUCTION
-    else "django.core.mail.backends.filebased.EmailBackend"
-)
+
+def _default_email_backend() -> str:
+    """SMTP in production. In development, the sandbox's outbox when AUTH0_DOMAIN is the
+    sandbox (served over plain http, which a real tenant never is and production refuses),
+    so the portal's emails sit beside the tenant's; files under var/emails otherwise."""
+    if PRODUCTION:
+        return "django.core.mail.backends.smtp.EmailBackend"
+    if AUTH0_DOMAIN.startswith("http://"):
+        return "portal.mail.SandboxOutboxBackend"
+    return "django.core.mail.backends.filebased.EmailBackend"
+
+
+EMAIL_BACKEND: str = env.str("EMAIL_BACKEND", default="") or _default_email_backend()
 EMAIL_FILE_PATH = VAR_DIR / "emails"
 EMAIL_HOST: str = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT: int = env.int("EMAIL_PORT", default=25)

@@ -36,7 +36,10 @@ def extract_links(text: str | None, markup: str | None) -> list[str]:
 def _field(email: Mapping[str, Any] | Any, name: str) -> Any:
     if isinstance(email, Mapping):
         return email.get(name)
-    return getattr(email, name, None)
+    value = getattr(email, name, None)
+    if value is None:  # extras such as "from" travel in the stored email's meta
+        value = (getattr(email, "meta", None) or {}).get(name)
+    return value
 
 
 def email_json(email: Mapping[str, Any] | Any) -> dict[str, Any]:
@@ -95,8 +98,9 @@ def email_page(mail: Mapping[str, Any]) -> str:
             f'style="width:100%;height:420px;border:1px solid #d8dce3;border-radius:6px" '
             f'srcdoc="{esc(mail["html"])}"></iframe>'
         )
+    sender = f"<b>From:</b> {esc(mail['from'])}<br>" if mail.get("from") else ""
     body = (
-        f"<p><b>To:</b> {esc(mail['to'])}<br><b>Sent:</b> {esc(mail['created_at'])}</p>"
+        f"<p>{sender}<b>To:</b> {esc(mail['to'])}<br><b>Sent:</b> {esc(mail['created_at'])}</p>"
         + (f"<h3>Links</h3><ul>{links}</ul>" if links else "")
         + frame
         + (f"<h3>Text</h3><pre>{esc(mail['text'])}</pre>" if mail["text"] else "")

@@ -8,9 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from ..errors import SandboxError
 from ..routing import Call, control_route, html_response, json_response, route
+from ..validation import validate
 from . import authorize as authorize_mod
 from . import endpoints, enterprise, login, outbox, tickets
 from . import token as _token  # noqa: F401  (registers the authorization_code grant)
@@ -110,6 +113,43 @@ def emails(call: Call) -> Response:
         if not wanted or e.to.lower() == wanted
     ]
     return _negotiated(call, lambda: outbox.outbox_page(items), items)
+
+
+# The portal's own emails (its Django email backend in development) are small; a cap keeps
+# a runaway sender from filling the sandbox's memory.
+MAX_PORTAL_EMAIL_BYTES = 1_000_000
+PORTAL_EMAIL_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["to", "subject", "text"],
+    "properties": {
+        "to": {"type": "string", "format": "email", "maxLength": 320},
+        "subject": {"type": "string", "maxLength": 998},  # one RFC 5322 header line
+        "text": {"type": "string"},
+        "html": {"type": "string"},
+        "from": {"type": "string", "maxLength": 320},
+    },
+}
+
+
+@control_route("POST", "/emails")
+def store_portal_email(call: Call) -> Response:
+    """An email the portal sends itself, kept beside the tenant's own (kind "portal"), so
+    a developer reads every email in one outbox. Body: ``{"to", "subject", "text",
+    "html"?, "from"?}``; answers 201 with the stored email."""
+    call.request.max_content_length = MAX_PORTAL_EMAIL_BYTES
+    try:
+        body = call.body()
+    except RequestEntityTooLarge:
+        raise SandboxError(
+            413, f"The email is larger than {MAX_PORTAL_EMAIL_BYTES} bytes", "payload_too_large"
+        ) from None
+    validate(body, PORTAL_EMAIL_SCHEMA)
+    meta = {"from": body["from"]} if "from" in body else {}
+    stored = call.app.outbox.send(
+        body["to"], body["subject"], body["text"], body.get("html", ""), kind="portal", **meta
+    )
+    return json_response(outbox.email_json(stored), 201)
 
 
 @control_route("GET", "/emails/ui")
