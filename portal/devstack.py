@@ -211,9 +211,20 @@ def sandbox_command(
 
 def free_port() -> int:
     """A TCP port on the loopback that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` different free ports: each socket stays bound until all are chosen, so the
+    system cannot hand the same port out twice (a stack's portal and sandbox once got one)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def wait_until_up(url: str, timeout: float = 30.0) -> None:

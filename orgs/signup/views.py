@@ -182,7 +182,8 @@ def resend(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     context = _status_context(
         signup,
         notice=notice.format(hours=settings.SIGNUP_VERIFY_HOURS),
-        notice_is_error=status != 200,
+        notice_is_error=status == 503,
+        notice_is_wait=status == 429,
     )
     return render(request, "signup/check_email.html", context, status=status)
 

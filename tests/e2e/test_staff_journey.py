@@ -168,6 +168,9 @@ def visit_the_staff_pages(page: Any, checks: Checks) -> None:
         page.get_by_role("heading", name=heading, exact=True).wait_for()
         checks.page(page, f"staff page {link}")
     main_nav.get_by_role("link", name="Organizations").click()
+    # The new page first: a Tab pressed while the old one is still shown moves its focus.
+    page.get_by_role("heading", name="Organizations", exact=True).wait_for()
+    page.wait_for_load_state()
     # By keyboard: the first Tab reaches "Skip to content", which moves focus to the page.
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
