@@ -5,8 +5,10 @@ may be kept in plain text (endpoints, public certificates, domains, client ids, 
 Anything else, `client_secret` and every option we do not know, is encrypted: a new or
 misspelled secret option then costs a decryption, never a leak.
 
-The key is derived from SECRET_KEY unless FIELD_ENCRYPTION_KEY is set; rotating either
-makes stored secrets unreadable, so rotate by re-entering them.
+The keys are FIELD_ENCRYPTION_KEYS (newest first), else FIELD_ENCRYPTION_KEY, else
+SECRET_KEY. The newest encrypts and any decrypts (MultiFernet), so a key is rotated without
+downtime: add the new one first in the list, deploy, run `manage.py rotate_encryption_key`
+(orgs/key_rotation.py), remove the old one, deploy (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import hashlib
 import json
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
 from orgs.models.connections import Strategy
@@ -89,10 +91,30 @@ PLAIN_OPTION_KEYS: dict[str, frozenset[str]] = {
 }
 
 
-def _fernet() -> Fernet:
-    material = getattr(settings, "FIELD_ENCRYPTION_KEY", "") or settings.SECRET_KEY
+def key_materials() -> list[str]:
+    """The configured keys, newest first: what each Fernet key is derived from."""
+    keys = [key for key in getattr(settings, "FIELD_ENCRYPTION_KEYS", []) if key]
+    return keys or [getattr(settings, "FIELD_ENCRYPTION_KEY", "") or settings.SECRET_KEY]
+
+
+def _derived(material: str) -> Fernet:
+    # Any string will do as a key: the Fernet key is its hash, under a label of its own.
     key = base64.urlsafe_b64encode(hashlib.sha256(f"portal-fields:{material}".encode()).digest())
     return Fernet(key)
+
+
+def _fernet() -> MultiFernet:
+    return MultiFernet([_derived(material) for material in key_materials()])
+
+
+def newest_fernet() -> Fernet:
+    """The key new ciphertext is written with (what rotation moves everything to)."""
+    return _derived(key_materials()[0])
+
+
+def rotated(token: str) -> str:
+    """`token` re-encrypted with the newest key; InvalidToken when no key opens it."""
+    return _fernet().rotate(token.encode()).decode()
 
 
 def is_plain_option(strategy: str, key: str) -> bool:
@@ -130,6 +152,6 @@ def decrypt_options(token: str) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(_fernet().decrypt(token.encode()))
     except InvalidToken as exc:
         raise ValueError(
-            "Stored connection secrets cannot be decrypted with the current key; enter them again."
+            "Stored connection secrets cannot be decrypted with the current keys; enter them again."
         ) from exc
     return data

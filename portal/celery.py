@@ -17,7 +17,9 @@ from celery import Celery
 from celery.signals import setup_logging
 from kombu import Queue
 
+from portal.log_context import connect_celery_signals
 from portal.logging import configure_worker_logging
+from portal.worker_signals import connect as connect_worker_signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -37,3 +39,7 @@ app.autodiscover_tasks(related_name="bulk_tasks")  # orgs/bulk_tasks.py: CSV pro
 # Workers log through Django's LOGGING (which redacts secrets) instead of handlers of
 # Celery's own that would replace it.
 setup_logging.connect(configure_worker_logging)
+# Request id into the messages a request sends, task and operation ids onto a task's lines.
+connect_celery_signals()
+# Heartbeat for /readyz, task durations and the worker's metrics (portal/worker_signals.py).
+connect_worker_signals(app)

@@ -61,9 +61,13 @@ INSTALLED_APPS = [
     "orgs",
     "idp_selfservice",
     "orgs.signup",
+    "orgs.monitoring",
+    "orgs.auth0logs",
 ]
 
 MIDDLEWARE = [
+    # First, so every later middleware's and view's log lines carry the request id.
+    "portal.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -138,7 +142,11 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"orgs.tasks.run_sync_operation": {"queue": "auth0"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis redelivers unacked messages after this; keep it above the hard time limit.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, float] = {"visibility_timeout": 3600}
+if CELERY_BROKER_URL == "memory://":
+    # The in-memory broker (make run without Redis) looks for new tasks once a second when
+    # idle: every change a person makes waited up to that long before a worker saw it.
+    CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = 0.1
 
 # --- Auth0 ------------------------------------------------------------------------------
 # A bare domain ("tenant.eu.auth0.com") means https; a full URL (the sandbox,
@@ -150,6 +158,9 @@ AUTH0_MGMT_CLIENT_ID: str = env.str(
 AUTH0_MGMT_CLIENT_SECRET: str = env.str(
     "AUTH0_MGMT_CLIENT_SECRET", default="" if PRODUCTION else "sandbox-portal-m2m-secret"
 )
+# The M2M secret before a rotation, tried once when Auth0 refuses the current one, so a
+# deploy can carry the new secret before Auth0 accepts it (docs/operations.md).
+AUTH0_MGMT_CLIENT_SECRET_PREVIOUS: str = env.str("AUTH0_MGMT_CLIENT_SECRET_PREVIOUS", default="")
 AUTH0_MGMT_AUDIENCE: str = env.str("AUTH0_MGMT_AUDIENCE", default="")
 AUTH0_LOGIN_CLIENT_ID: str = env.str(
     "AUTH0_LOGIN_CLIENT_ID", default="" if PRODUCTION else "sandbox-portal-login"
@@ -159,6 +170,17 @@ AUTH0_LOGIN_CLIENT_SECRET: str = env.str(
 )
 # Encrypts secret connection options at rest; derived from SECRET_KEY when unset.
 FIELD_ENCRYPTION_KEY: str = env.str("FIELD_ENCRYPTION_KEY", default="")
+# The rotation form: comma separated, newest first. The first encrypts, any decrypts, and
+# `manage.py rotate_encryption_key` moves stored secrets to the first (docs/operations.md).
+FIELD_ENCRYPTION_KEYS: list[str] = [
+    key for key in env.list("FIELD_ENCRYPTION_KEYS", default=[]) if key.strip()
+]
+if FIELD_ENCRYPTION_KEYS and FIELD_ENCRYPTION_KEY not in ("", *FIELD_ENCRYPTION_KEYS):
+    # Otherwise adding the list would silently drop the key today's secrets are under.
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEY is not in FIELD_ENCRYPTION_KEYS: list every key still in use "
+        "there (newest first) and unset FIELD_ENCRYPTION_KEY."
+    )
 AUTH0_RATE_PLAN: str = env.str("AUTH0_RATE_PLAN", default="enterprise")
 # "bucket=burst:per_second,..." e.g. "global=10:2,organization_writes=5:1"
 AUTH0_RATE_OVERRIDES: str = env.str("AUTH0_RATE_OVERRIDES", default="")
@@ -261,6 +283,35 @@ SIGNUP_CAPTCHA_FIELD: str = env.str("SIGNUP_CAPTCHA_FIELD", default="cf-turnstil
 # Calls each API key may make per minute (a fixed window kept in the coordination store).
 API_RATE_LIMIT_PER_MINUTE: int = env.int("API_RATE_LIMIT_PER_MINUTE", default=60)
 
+# --- Tenant checks, alerts and synthetic sign-in (orgs.monitoring, docs/operations.md) -----
+# How often the tenant's setup is checked (email provider, log streams, staff organization
+# and roles, the M2M application's scopes): it changes rarely and each run costs a few reads.
+TENANT_CHECK_SECONDS: float = env.float("TENANT_CHECK_SECONDS", default=3600.0)
+# How often alert conditions are evaluated; each alert notifies once until it clears.
+ALERT_EVALUATE_SECONDS: float = env.float("ALERT_EVALUATE_SECONDS", default=60.0)
+# A lane whose oldest queued operation waited longer than this is stuck: alert.
+ALERT_BACKLOG_SECONDS: float = env.float("ALERT_BACKLOG_SECONDS", default=600.0)
+# An IdP signing certificate expiring within this many days (or expired) alerts staff,
+# beside the notices the organization's admins get.
+ALERT_CERTIFICATE_DAYS: int = env.int("ALERT_CERTIFICATE_DAYS", default=14)
+# Optional: alerts are also POSTed as JSON here (a chat or paging webhook). The URL may
+# carry a secret, so it is never logged.
+ALERT_WEBHOOK_URL: str = env.str("ALERT_WEBHOOK_URL", default="")
+# The synthetic sign-in (off by default): a no-privilege test user signs in with the
+# Resource Owner Password grant every SYNTHETIC_SIGNIN_SECONDS, so a broken login is
+# noticed before customers report it. The client needs the password-realm grant type.
+SYNTHETIC_SIGNIN_ENABLED: bool = env.bool("SYNTHETIC_SIGNIN_ENABLED", default=False)
+SYNTHETIC_SIGNIN_SECONDS: float = env.float("SYNTHETIC_SIGNIN_SECONDS", default=300.0)
+SYNTHETIC_SIGNIN_CONNECTION: str = env.str(
+    "SYNTHETIC_SIGNIN_CONNECTION", default="Username-Password-Authentication"
+)
+SYNTHETIC_SIGNIN_CLIENT_ID: str = env.str("SYNTHETIC_SIGNIN_CLIENT_ID", default="")
+SYNTHETIC_SIGNIN_CLIENT_SECRET: str = env.str("SYNTHETIC_SIGNIN_CLIENT_SECRET", default="")
+SYNTHETIC_SIGNIN_USERNAME: str = env.str("SYNTHETIC_SIGNIN_USERNAME", default="")
+SYNTHETIC_SIGNIN_PASSWORD: str = env.str("SYNTHETIC_SIGNIN_PASSWORD", default="")
+# Attempts older than this are deleted (one every five minutes is ~2,000 rows a week).
+SYNTHETIC_SIGNIN_KEEP_DAYS: int = env.int("SYNTHETIC_SIGNIN_KEEP_DAYS", default=7)
+
 # --- Sync engine -------------------------------------------------------------------------
 SYNC_MAX_ATTEMPTS: int = env.int("SYNC_MAX_ATTEMPTS", default=12)
 SYNC_LEASE_SECONDS: int = env.int("SYNC_LEASE_SECONDS", default=180)
@@ -273,6 +324,16 @@ SYNC_ARCHIVE_DAYS: int = env.int("SYNC_ARCHIVE_DAYS", default=90)
 RECONCILE_SECONDS: float = env.float("RECONCILE_SECONDS", default=3600.0)
 # Beat's reconcile repairs drift (records the operations) instead of only reporting it.
 RECONCILE_FIX: bool = env.bool("RECONCILE_FIX", default=False)
+
+# --- Auth0 log archive (orgs.auth0logs) ----------------------------------------------------
+# Auth0 keeps the tenant's logs 2 to 30 days, so beat copies them into our database every
+# AUTH0_LOG_ARCHIVE_SECONDS (checkpoint paging: only what is new since the last run).
+AUTH0_LOG_ARCHIVE_SECONDS: float = env.float("AUTH0_LOG_ARCHIVE_SECONDS", default=300.0)
+# How long we keep them (days, by the event's date); 0 keeps them for ever.
+AUTH0_LOG_RETENTION_DAYS: int = env.int("AUTH0_LOG_RETENTION_DAYS", default=90)
+# Pages of 100 events one run reads at most (it also stops after a minute), so a long
+# backlog moves in runs that each free the worker; a run cut short sends the next at once.
+AUTH0_LOG_ARCHIVE_MAX_PAGES: int = env.int("AUTH0_LOG_ARCHIVE_MAX_PAGES", default=50)
 CELERY_BEAT_SCHEDULE = {
     "sweep-sync-operations": {
         "task": "orgs.tasks.sweep_sync_operations",
@@ -304,7 +365,51 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": SIGNUP_WATCH_SECONDS,
         "options": {"queue": "default", "expires": SIGNUP_WATCH_SECONDS},
     },
+    "run-tenant-checks": {
+        "task": "orgs.monitoring.tasks.run_tenant_checks",
+        "schedule": TENANT_CHECK_SECONDS,
+        "options": {"queue": "default", "expires": TENANT_CHECK_SECONDS},
+    },
+    "evaluate-alerts": {
+        "task": "orgs.monitoring.tasks.evaluate_alerts",
+        "schedule": ALERT_EVALUATE_SECONDS,
+        "options": {"queue": "default", "expires": ALERT_EVALUATE_SECONDS},
+    },
+    # Scheduled always; the task returns at once while SYNTHETIC_SIGNIN_ENABLED is off.
+    "synthetic-signin": {
+        "task": "orgs.monitoring.tasks.synthetic_signin",
+        "schedule": SYNTHETIC_SIGNIN_SECONDS,
+        "options": {"queue": "default", "expires": SYNTHETIC_SIGNIN_SECONDS},
+    },
+    "archive-auth0-logs": {
+        "task": "orgs.auth0logs.tasks.archive_auth0_logs",
+        "schedule": AUTH0_LOG_ARCHIVE_SECONDS,
+        # A batch: the bulk lane, so its Management API reads yield to people.
+        "options": {"queue": "auth0-bulk", "expires": AUTH0_LOG_ARCHIVE_SECONDS},
+    },
 }
+
+# --- Operations: probes and metrics (portal/health.py, portal/metrics.py, docs/operations.md)
+# Workers write a heartbeat this often; /readyz wants one younger than three intervals for
+# every queue.
+WORKER_HEARTBEAT_SECONDS: float = env.float("WORKER_HEARTBEAT_SECONDS", default=15.0)
+# /readyz's Auth0 check (a token and one cheap read) is shared by every process for this
+# long, so a load balancer polling each second does not spend the Management API budget.
+READYZ_AUTH0_CACHE_SECONDS: float = env.float("READYZ_AUTH0_CACHE_SECONDS", default=30.0)
+# A probe must answer before the load balancer gives up: the broker gets this long.
+READYZ_BROKER_TIMEOUT: float = env.float("READYZ_BROKER_TIMEOUT", default=2.0)
+# Who may read /metrics without a staff session (CIDRs; the client address is
+# orgs.signup.ratelimits.client_ip's, so TRUSTED_PROXY_COUNT applies). Others get a 404.
+METRICS_ALLOWED_NETWORKS: list[str] = env.list(
+    "METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"]
+)
+# prometheus_client's own variable: a directory every process of one host (gunicorn
+# workers, Celery children) writes its metrics to, read whole at scrape time. Empty: one
+# process, metrics in memory (make run).
+PROMETHEUS_MULTIPROC_DIR: str = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+# A Celery worker serves its own metrics on this port (0: not served); its tasks and Auth0
+# calls happen outside gunicorn, so web's /metrics cannot see them.
+WORKER_METRICS_PORT: int = env.int("WORKER_METRICS_PORT", default=0)
 
 # --- Web --------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -358,17 +463,34 @@ EMAIL_USE_TLS: bool = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
 
 LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO")
+# "plain" lines for people, "json" (one object a line) for a log pipeline; both redacted.
+LOG_FORMAT: str = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Request, task and operation ids on every record (portal/log_context.py).
+    "filters": {"log_context": {"()": "portal.log_context.LogContextFilter"}},
     "formatters": {
         # Redacts the whole line, traceback included (portal/logging.py).
         "plain": {
             "class": "portal.logging.RedactingFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+            "format": "%(asctime)s %(levelname)s %(name)s%(log_context)s: %(message)s",
+        },
+        # Redacts every value: message, traceback and each extra field.
+        "json": {
+            "()": "portal.logging.RedactingJsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["log_context"],
         }
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # httpx logs full URLs at INFO; tokens never travel in URLs, but keep it quiet.

@@ -3,12 +3,13 @@ from django.urls import include, path
 
 from idp_selfservice.views import setup_links
 from orgs.api.api import api
-from portal import health, login, views
+from portal import health, login, metrics, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("login/", login.login_view, name="login"),
     path("auth/callback", login.callback_view, name="auth_callback"),
     path("logout/", login.logout_view, name="logout"),
@@ -16,6 +17,8 @@ urlpatterns = [
     path("orgs/", include("orgs.urls")),
     path("sso/", include("idp_selfservice.urls")),
     path("signup/", include("orgs.signup.urls")),
+    path("ops/auth0-logs/", include("orgs.auth0logs.urls")),
+    path("ops/", include("orgs.monitoring.urls")),
     # A setup link's IT contact: open the link, the start page, leave.
     path("setup/", setup_links.contact_home, name="setup_link_home"),
     path("setup/leave", setup_links.leave, name="setup_link_leave"),

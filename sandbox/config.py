@@ -50,6 +50,9 @@ class SandboxConfig:
     # Seeds the RNG used by probabilistic faults, so a failing run can be replayed.
     random_seed: int = 0
     access_token_lifetime: int = 86400
+    # The tenant's "Default Directory" setting: the database connection that
+    # `grant_type=password` signs users in with (None: Auth0's 500 "not configured").
+    default_directory: str | None = None
     # Injectable so tests can move time without sleeping (buckets, token expiry, invitations).
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep

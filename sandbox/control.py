@@ -139,6 +139,67 @@ def _positive(value: Any, name: str) -> float | None:
     return float(value)
 
 
+# --- tenant log entries ----------------------------------------------------------------
+
+# What a test may set on an entry it writes: LogEntry's fields (log_id and date are the
+# log writer's, so checkpoint paging sees them in write order like every other entry).
+_LOG_TEXT_FIELDS = (
+    "description",
+    "client_id",
+    "client_name",
+    "ip",
+    "user_agent",
+    "user_id",
+    "user_name",
+    "connection",
+    "connection_id",
+    "organization_id",
+    "organization_name",
+)
+MAX_LOG_ENTRIES_PER_CALL = 1000
+
+
+@control_route("POST", "/logs")
+def add_log_entries(call: Call) -> Response:
+    """Write tenant log entries, as Auth0 would for events the sandbox does not produce
+    (`api_limit_warning`, `limit_wc`, `fu` from elsewhere...).
+
+    Body: one entry `{"type": "f", "description": "...", "user_name": "...", "details":
+    {...}}` or `{"entries": [...]}` (at most 1,000). Answers 201 with the entries as
+    `/api/v2/logs` returns them.
+    """
+    body = call.body()
+    entries = body.get("entries", [body])
+    if not isinstance(entries, list) or not 1 <= len(entries) <= MAX_LOG_ENTRIES_PER_CALL:
+        raise bad_request(f"entries must be a list of 1 to {MAX_LOG_ENTRIES_PER_CALL} objects")
+    checked = [_log_entry_fields(entry) for entry in entries]
+    written = [call.app.logs.write(type_, **fields).to_api() for type_, fields in checked]
+    return json_response(written, 201)
+
+
+def _log_entry_fields(entry: Any) -> tuple[str, dict[str, Any]]:
+    if not isinstance(entry, dict):
+        raise bad_request("a log entry is a JSON object")
+    unknown = set(entry) - {"type", "details", *_LOG_TEXT_FIELDS}
+    if unknown:
+        raise bad_request(f"unknown log entry fields: {sorted(unknown)}")
+    type_ = entry.get("type")
+    if not isinstance(type_, str) or not type_:
+        raise bad_request("type must be a log event code such as 'f' or 'api_limit'")
+    fields: dict[str, Any] = {}
+    for name in _LOG_TEXT_FIELDS:
+        value = entry.get(name)
+        if value is not None and not isinstance(value, str):
+            raise bad_request(f"{name} must be a string")
+        if value is not None:
+            fields[name] = value
+    details = entry.get("details")
+    if details is not None and not isinstance(details, dict):
+        raise bad_request("details must be an object")
+    fields["details"] = details or {}
+    return type_, fields
+
+
 # --- test tokens -----------------------------------------------------------------------
 
 

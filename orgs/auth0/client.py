@@ -5,6 +5,8 @@
 - Every request first takes tokens from the shared rate limiter and every response feeds
   its rate-limit headers back, through httpx event hooks, so no call can bypass them.
 - The bearer token comes from the shared, cached client-credentials token.
+- Every response is counted for `/metrics` (route template, status, 429s, the bucket's
+  remaining tokens: `portal.metrics.observe_auth0_response`).
 - Every write is fenced: immediately before it is sent, the running operation's claim,
   deadline and locks are checked (`orgs.sync.fencing`), so a stalled worker whose work
   was taken over never writes.
@@ -24,6 +26,7 @@ from django.conf import settings
 
 from orgs.auth0 import ratelimit, tokens
 from orgs.auth0.errors import Auth0Error, error_from_http_response, error_from_sdk
+from portal.metrics import observe_auth0_response
 
 # Waiting this long for a rate-limit token inside a call is fine; longer, and the
 # operation is rescheduled so the worker can run something that is not throttled.
@@ -48,6 +51,7 @@ def _before_request(request: httpx.Request) -> None:
 def _after_response(response: httpx.Response) -> None:
     request = response.request
     ratelimit.observe(request.method, request.url.path, response.status_code, response.headers)
+    observe_auth0_response(request.method, request.url.path, response.status_code, response.headers)
     if response.status_code == 401:
         # Only drop the token this request used: another worker may have refreshed it.
         rejected = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
@@ -60,6 +64,12 @@ def _after_response(response: httpx.Response) -> None:
         raise error_from_http_response(response, retry_at=retry_at)
 
 
+def gateway_event_hooks() -> dict[str, list[Callable[..., None]]]:
+    """The hooks every Management API request goes through (rate limits, fencing, token
+    refresh, metrics): for the SDK's client and for plain reads the SDK cannot parse."""
+    return {"request": [_before_request], "response": [_after_response]}
+
+
 def management_client() -> Auth0:
     """The process's client for the configured tenant (thread-safe, shared)."""
     base = f"{tokens.auth0_base_url()}/api/v2"
@@ -68,7 +78,7 @@ def management_client() -> Auth0:
         if client is None:
             http = httpx.Client(
                 timeout=settings.AUTH0_TIMEOUT,
-                event_hooks={"request": [_before_request], "response": [_after_response]},
+                event_hooks=gateway_event_hooks(),
             )
             client = Auth0(
                 base_url=base, token=tokens.management_token, httpx_client=http, max_retries=0
@@ -96,6 +106,8 @@ def _warm_up(client: Auth0) -> None:
         client.connections.scim_configuration.tokens,
         client.self_service_profiles,
         client.self_service_profiles.sso_ticket,
+        client.emails.provider,  # the tenant checks (orgs/monitoring/tenant_checks.py)
+        client.log_streams,
     ):
         assert sub is not None
 

@@ -115,11 +115,45 @@ def invalidate(token: str | None = None) -> None:
 
 
 def _fetch(http: httpx.Client | None) -> tuple[str, float]:
+    """(access_token, expires_in) with AUTH0_MGMT_CLIENT_SECRET; when Auth0 refuses that
+    secret and AUTH0_MGMT_CLIENT_SECRET_PREVIOUS is set, with the previous one, once.
+
+    During a rotation (docs/operations.md) the deployed secret and the one Auth0 accepts
+    differ for a while (Auth0 says a rotated secret may take up to 30 s to apply); the
+    fallback bridges that window.
+    """
+    current = settings.AUTH0_MGMT_CLIENT_SECRET
+    previous = getattr(settings, "AUTH0_MGMT_CLIENT_SECRET_PREVIOUS", "")
+    try:
+        return _fetch_with(current, http)
+    except Auth0Error as exc:
+        if not _secret_refused(exc) or not previous or previous == current:
+            raise
+        refused = exc
+    try:
+        fetched = _fetch_with(previous, http)
+    except Auth0Error:
+        # Neither works: what was wrong with the current secret is the useful answer.
+        raise refused from None
+    # Names the settings, never their values.
+    log.warning(
+        "Auth0 refused AUTH0_MGMT_CLIENT_SECRET; the token was fetched with "
+        "AUTH0_MGMT_CLIENT_SECRET_PREVIOUS. Finish the secret rotation (docs/operations.md)."
+    )
+    return fetched
+
+
+def _secret_refused(exc: Auth0Error) -> bool:
+    """Auth0's answer to a wrong client secret (401 or 403 access_denied/invalid_client)."""
+    return exc.status in (401, 403) and exc.code in ("access_denied", "invalid_client")
+
+
+def _fetch_with(client_secret: str, http: httpx.Client | None) -> tuple[str, float]:
     """POST /oauth/token (client credentials); (access_token, expires_in)."""
     form = {
         "grant_type": "client_credentials",
         "client_id": settings.AUTH0_MGMT_CLIENT_ID,
-        "client_secret": settings.AUTH0_MGMT_CLIENT_SECRET,
+        "client_secret": client_secret,
         "audience": management_audience(),
     }
     url = f"{auth0_base_url()}/oauth/token"

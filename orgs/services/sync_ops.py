@@ -115,6 +115,16 @@ def sync_operations_retry(*, actor: User | None, operation_ids: Iterable[int]) -
     return _for_each(actor, operation_ids, sync_operation_retry)
 
 
+def sync_operations_retry_lane(*, actor: User | None, lane: str) -> BulkOutcome:
+    """Retry every operation of one lane (`Priority`: interactive or bulk) that is failed
+    now, each with `sync_operation_retry` (which audits it) in its own transaction: the
+    operations dashboard's "Retry all failed in this lane"."""
+    failed = SyncOperation.objects.filter(state=OpState.FAILED, priority=lane)
+    return sync_operations_retry(
+        actor=actor, operation_ids=list(failed.values_list("pk", flat=True))
+    )
+
+
 def sync_operations_cancel(*, actor: User | None, operation_ids: Iterable[int]) -> BulkOutcome:
     """Cancel each operation with `sync_operation_cancel`, each in its own transaction."""
     return _for_each(actor, operation_ids, sync_operation_cancel)

@@ -25,6 +25,7 @@ from orgs.services.organizations import organization_create, organization_name_p
 from orgs.signup import ratelimits
 from orgs.signup.models import LIVE_STATUSES, Signup, SignupStatus
 from orgs.signup.tokens import LinkProblem, make_token, read_token
+from portal.metrics import SIGNUPS_STARTED
 from portal.models import User
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ def signup_start(*, details: SignupDetails, ip: str) -> Signup:
                 ip_hash=ip_hash(ip),
             )
             audit(actor=None, action="signup.start", target=details.slug, email=details.email)
+            transaction.on_commit(SIGNUPS_STARTED.inc)  # a new sign-up, not a repeat
     if signup.verification_sent_at is None or _cooldown_left(signup) == 0:
         send_verification(signup)
     return signup

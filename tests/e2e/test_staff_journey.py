@@ -163,6 +163,7 @@ def visit_the_staff_pages(page: Any, checks: Checks) -> None:
         ("Operations", "Operations"),
         ("Audit log", "Audit log"),
         ("Applications", "Applications"),
+        ("Tenant", "Tenant operations"),
     ):
         main_nav.get_by_role("link", name=link).click()
         page.get_by_role("heading", name=heading, exact=True).wait_for()

@@ -16,16 +16,6 @@ def test_healthz_says_the_process_is_alive(client: Client) -> None:
     assert response.json() == {"status": "ok"}
 
 
-def test_readyz_checks_database_and_coordination(client: Client) -> None:
-    response = client.get("/readyz")
-    body = response.json()
-    assert response.status_code == 200, body
-    assert body["status"] == "ok"
-    assert body["checks"]["database"]["ok"] is True
-    assert body["checks"]["database"]["vendor"] in ("sqlite", "postgresql")
-    assert body["checks"]["coordination"]["ok"] is True
-
-
 def test_readyz_is_503_when_coordination_is_unreachable(client: Client, settings: Any) -> None:
     settings.COORDINATION_URL = "redis://127.0.0.1:1/0"
     reset_cached_clients()

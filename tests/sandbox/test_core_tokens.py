@@ -66,7 +66,12 @@ def test_basic_auth_and_requested_scope_subset(http: httpx.Client) -> None:
         ({"audience": "https://other.test/api/"}, 403, "access_denied", "Service not found"),
         ({"scope": "read:everything"}, 403, "access_denied", "not been granted scopes"),
         ({"grant_type": None}, 400, "invalid_request", "grant_type"),
-        ({"grant_type": "password"}, 400, "unsupported_grant_type", "password"),
+        (
+            {"grant_type": "urn:ietf:params:oauth:grant-type:device_code"},
+            400,
+            "unsupported_grant_type",
+            "device_code",
+        ),
     ],
 )
 def test_token_errors(
