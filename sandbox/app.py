@@ -98,6 +98,7 @@ class SandboxApp:
                 "api_limit",
                 "Rate limit exceeded",
                 ip=request.remote_addr,
+                client_id=_caller_client_id(call),
                 details={
                     "bucket": decision.bucket.name,
                     "method": request.method,
@@ -293,3 +294,12 @@ def _redact(value: Any) -> Any:
     if isinstance(value, list):
         return [_redact(v) for v in value]
     return value
+
+
+def _caller_client_id(call: Call) -> str | None:
+    """Who was throttled, as Auth0's api_limit entries say: the token's client, when the
+    request carried a valid one (a throttled request is refused before it is checked)."""
+    try:
+        return authenticate(call).client_id
+    except SandboxError:
+        return None

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from orgs.auth0logs.models import Auth0LogEntry
 from orgs.auth0logs.scan import CATEGORIES, CATEGORIES_BY_KEY, ScanRange
-from orgs.forms.filters import FilterForm
+from orgs.forms.filters import DateRangeFilterForm
 
 # The charts' range when the search names no dates.
 DEFAULT_CHART_DAYS = 7
@@ -27,7 +27,7 @@ def _type_choices() -> list[tuple[str, Any]]:
     ]
 
 
-class LogSearchForm(FilterForm):
+class LogSearchForm(DateRangeFilterForm):
     type = forms.ChoiceField(label="Type", choices=_type_choices)
     client = forms.CharField(
         label="Application", max_length=255, help_text="Part of its client id or name"
@@ -39,24 +39,6 @@ class LogSearchForm(FilterForm):
         help_text="In the description, route, IP address, connection or log id",
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    date_from = forms.DateField(
-        label="From",
-        help_text="On or after this day (UTC)",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    date_to = forms.DateField(
-        label="To",
-        help_text="On or before this day (UTC)",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and end < start:
-            self.add_error("date_to", "The end date must be the same as or after the start date.")
-        return cleaned
-
     def entries(self) -> QuerySet[Auth0LogEntry]:
         """The entries the valid fields select, newest first."""
         found = self.valid_filters()

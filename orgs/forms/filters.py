@@ -84,12 +84,9 @@ def _action_choices() -> list[tuple[str, str]]:
     return [("", "Any action"), *by_words]
 
 
-class AuditFilterForm(FilterForm):
-    organization = forms.CharField(
-        label="Organization", max_length=255, help_text="Part of its name or display name"
-    )
-    actor = forms.CharField(label="Who", max_length=255, help_text="Part of their email")
-    action = forms.ChoiceField(label="What", choices=_action_choices)
+class DateRangeFilterForm(FilterForm):
+    """A filter form ending with a From / To pair of days (UTC), the end not before the start."""
+
     date_from = forms.DateField(
         label="From",
         help_text="On or after this day (UTC)",
@@ -101,12 +98,25 @@ class AuditFilterForm(FilterForm):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        dates = ["date_from", "date_to"]
+        self.order_fields([name for name in self.fields if name not in dates] + dates)
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", "The end date must be the same as or after the start date.")
         return cleaned
+
+
+class AuditFilterForm(DateRangeFilterForm):
+    organization = forms.CharField(
+        label="Organization", max_length=255, help_text="Part of its name or display name"
+    )
+    actor = forms.CharField(label="Who", max_length=255, help_text="Part of their email")
+    action = forms.ChoiceField(label="What", choices=_action_choices)
 
 
 def kind_choices() -> list[tuple[str, str]]:

@@ -100,6 +100,7 @@ def test_throttled_and_failed_calls_show_in_the_counts_and_the_busiest_routes(
     assert routes["GET /organizations/{id}"]["failed"] == 1
     m2m = next(row for row in result.clients if row["client_id"] == "sandbox-portal-m2m")
     assert m2m["failed_api"] == 1
+    assert m2m[RATE_LIMIT] == THROTTLED_CALLS - 1  # api_limit entries name the throttled client
 
 
 def test_warnings_failed_logins_and_login_limits_are_counted_by_group(tenant_logs: Any) -> None:
