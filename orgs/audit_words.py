@@ -13,6 +13,7 @@ ACTION_WORDS: dict[str, str] = {
     "organization.suspend": "Suspended the organization",
     "organization.reactivate": "Reactivated the organization",
     "organization.delete": "Deleted the organization",
+    "organization.restore": "Restored an earlier version",
     "organization_connection.enable": "Enabled a connection",
     "organization_connection.update": "Changed a connection's settings",
     "organization_connection.disable": "Disabled a connection",

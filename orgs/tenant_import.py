@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orgs.auth0.operations import clients, connections, members, organizations, users
+from orgs.history.record import record_imported_versions
 from orgs.models import (
     UNSETTLED_STATES,
     Application,
@@ -58,9 +59,10 @@ def import_tenant(*, actor: User | None = None) -> ImportReport:
         _import_connections(report)
         _import_organizations(report)
     with transaction.atomic():
-        audit(
+        event = audit(
             actor=actor, action="tenant.import", target=settings.AUTH0_DOMAIN, counts=report.counts
         )
+        record_imported_versions(event)  # what Auth0 held becomes a version in their history
     return report
 
 

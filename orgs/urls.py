@@ -10,6 +10,7 @@ from orgs.views import (
     org_connections,
     org_domains,
     org_forms,
+    org_history,
     org_invitations,
     org_lifecycle,
     org_list,
@@ -64,6 +65,14 @@ urlpatterns = [
     path("<int:pk>/activity/", organizations.organization_activity, name="activity"),
     path("<int:pk>/audit/", org_audit.organization_audit, name="audit"),
     path("<int:pk>/audit/export.csv", org_audit.organization_audit_csv, name="audit_csv"),
+    path("<int:pk>/history/", org_history.organization_history, name="history"),
+    path("<int:pk>/history/compare/", org_history.history_compare, name="history_compare"),
+    path("<int:pk>/history/<int:number>/", org_history.history_version, name="history_version"),
+    path(
+        "<int:pk>/history/<int:number>/restore/",
+        org_history.history_restore,
+        name="history_restore",
+    ),
     path("<int:pk>/api-keys/", org_api_keys.organization_api_keys, name="api_keys"),
     path(
         "<int:pk>/api-keys/<int:key_id>/revoke/",

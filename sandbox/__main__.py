@@ -1,6 +1,6 @@
 """`python -m sandbox serve --port 8001 [--host 127.0.0.1] [--seed demo] [--state FILE]
 [--portal-url http://127.0.0.1:8000] [--rate 16 --burst 50]
-[--m2m-client-id ID --m2m-client-secret SECRET]`."""
+[--m2m-client-id ID --m2m-client-secret SECRET] [--tls [--tls-dir DIR]]`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 from . import create_app
 from .config import DEFAULT_PORTAL_URL
 from .seed import DEMO_CREDENTIALS, PORTAL_M2M_CLIENT_ID, PORTAL_M2M_CLIENT_SECRET
+from .tls import ensure_certificates
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +39,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--m2m-client-id", default=PORTAL_M2M_CLIENT_ID)
     serve.add_argument("--m2m-client-secret", default=PORTAL_M2M_CLIENT_SECRET)
     serve.add_argument("--random-seed", type=int, default=0, help="seed for random faults")
+    serve.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve https with a certificate made for localhost (issuer and audience https)",
+    )
+    serve.add_argument(
+        "--tls-dir",
+        default="var/sandbox-tls",
+        help="where the CA and server certificate are kept and reused (default var/sandbox-tls)",
+    )
     return parser
 
 
@@ -52,7 +63,8 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     host = "localhost" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
-    base_url = (args.base_url or f"http://{host}:{args.port}").rstrip("/")
+    scheme = "https" if args.tls else "http"
+    base_url = (args.base_url or f"{scheme}://{host}:{args.port}").rstrip("/")
     app = create_app(
         base_url=base_url,
         seed=None if args.seed == "none" else args.seed,
@@ -65,7 +77,13 @@ def serve(args: argparse.Namespace) -> int:
         m2m_client_secret=args.m2m_client_secret,
         random_seed=args.random_seed,
     )
-    server = make_server(args.host, args.port, app, threaded=True)
+    ssl_context = None
+    if args.tls:
+        tls = ensure_certificates(args.tls_dir, host)
+        ssl_context = tls.server_context()
+        print(f"  TLS certificate authority: {tls.ca_cert.resolve()}", flush=True)
+        print(f"    (trust it: NODE_EXTRA_CA_CERTS={tls.ca_cert.resolve()})", flush=True)
+    server = make_server(args.host, args.port, app, threaded=True, ssl_context=ssl_context)
     # SIGINT too: a background job of a non-interactive shell starts with SIGINT ignored,
     # and Python then installs no handler of its own.
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -38,6 +38,7 @@ DATABASE_CONNECTION = "Username-Password-Authentication"
 # The two loopback names, each standing in for the other (a browser may use either).
 _LOOPBACK_TWINS = {"127.0.0.1": "localhost", "localhost": "127.0.0.1"}
 STAFF_ORGANIZATION = "staff"
+M2M_CLIENT_NAME = "Organization Admin Portal (Management API)"
 
 # Every Management API scope the portal uses. Scopes declared by registered routes are
 # added at grant time (`portal_scopes()`), so a new route never locks the portal out.
@@ -163,7 +164,7 @@ def ensure_m2m_client(
         if client is None:
             client = Client(
                 client_id=client_id,
-                name=name or "Organization Admin Portal (Management API)",
+                name=name or _m2m_name(state, client_id),
                 app_type="non_interactive",
                 grant_types=["client_credentials"],
                 token_endpoint_auth_method="client_secret_post",
@@ -181,6 +182,14 @@ def ensure_m2m_client(
             grant.audience = audience
             grant.scope = sorted(set(grant.scope) | set(scopes))
         return client
+
+
+def _m2m_name(state: State, client_id: str) -> str:
+    """The M2M client's name, distinct from every other client's: deploy-cli (and Auth0's
+    dashboard) tell clients apart by name, and a configured `--m2m-client-id` other than
+    the seed's would otherwise be a second client called the same."""
+    taken = {c.name for c in state.clients.values()}
+    return M2M_CLIENT_NAME if M2M_CLIENT_NAME not in taken else f"{M2M_CLIENT_NAME} {client_id}"
 
 
 def apply_seed(

@@ -130,6 +130,8 @@ class Role:
     id: str
     name: str
     description: str = ""
+    # `{resource_server_identifier, permission_name}` pairs, in the order they were added.
+    permissions: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -199,6 +201,8 @@ class Organization:
     members: dict[str, Member] = field(default_factory=dict)
     invitations: dict[str, Invitation] = field(default_factory=dict)
     discovery_domains: dict[str, DiscoveryDomain] = field(default_factory=dict)
+    # Ids of the client grants associated with the organization, in association order.
+    client_grants: list[str] = field(default_factory=list)
     extra: JSON = field(default_factory=dict)
 
     def enabled_connection(self, connection_id: str) -> OrgConnection | None:

@@ -17,6 +17,7 @@ from orgs.models.sync import (
     Priority,
     SyncOperation,
 )
+from orgs.models.versions import OrganizationVersion
 
 __all__ = [
     "OPEN_STATES",
@@ -42,6 +43,7 @@ __all__ = [
     "OrgStatus",
     "Organization",
     "OrganizationConnection",
+    "OrganizationVersion",
     "Origin",
     "Priority",
     "Role",

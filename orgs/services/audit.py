@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from orgs.history.record import record_version_after
 from orgs.models import AuditEvent, Organization
 from portal.models import User
 
@@ -31,9 +32,10 @@ def audit(
     target: object = "",
     **details: Any,
 ) -> AuditEvent:
-    """Record who did what; call inside the service's transaction."""
+    """Record who did what; call inside the service's transaction, after the change: a
+    change to the organization's configuration also records its next version there."""
     label = (actor.email or actor.sub) if actor is not None else _label_without_user.get()
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         actor=actor,
         actor_label=label,
         organization=organization,
@@ -41,3 +43,5 @@ def audit(
         target=str(target)[:255],
         details=details,
     )
+    record_version_after(event)
+    return event

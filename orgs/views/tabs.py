@@ -22,6 +22,7 @@ TABS: tuple[tuple[str, str], ...] = (
     ("idp_selfservice:index", "Single sign-on"),
     ("orgs:activity", "Activity"),
     ("orgs:api_keys", "API keys"),
+    ("orgs:history", "History"),
     ("orgs:audit", "Audit trail"),
 )
 

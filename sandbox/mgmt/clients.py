@@ -20,6 +20,7 @@ from sandbox.paging import checkpoint_page, offset_page, wants_checkpoint
 from sandbox.routing import Call, empty, json_response, mgmt_route
 from sandbox.state import JSON, Client, State, iso
 
+from .client_grants import delete_grant
 from .listing import select_fields
 from .lucene import matches, parse
 from .schema_check import Schema, body_error, validate_body
@@ -316,7 +317,7 @@ def delete_client(call: Call) -> Response:
             if client_id in conn.enabled_clients:
                 conn.enabled_clients.remove(client_id)
         for grant_id in [g.id for g in state.client_grants.values() if g.client_id == client_id]:
-            del state.client_grants[grant_id]
+            delete_grant(state, grant_id)
     return empty(204)
 
 

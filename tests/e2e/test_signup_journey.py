@@ -40,6 +40,8 @@ def fill_the_sign_up_form(page: Any, stack: RunningStack, checks: Checks) -> Non
     page.goto(f"{stack.portal_url}/")
     page.get_by_role("link", name="Sign up your organization").click()
     page.get_by_role("heading", name="Sign up your organization").wait_for()
+    # portal.js (deferred) must be listening before typing, or no short name is suggested.
+    page.wait_for_load_state()
     checks.page(page, "sign-up form")
     page.get_by_label("Company name").fill(COMPANY)
     page.wait_for_function("slug => document.querySelector('#id_slug').value === slug", arg=SLUG)

@@ -59,6 +59,10 @@ def sign_in_as_staff(page: Any, stack: RunningStack, checks: Checks) -> None:
 
 def create_organization(page: Any, checks: Checks) -> None:
     page.get_by_role("link", name="New organization").click()
+    # The new page, loaded: portal.js (deferred) must be listening before typing, or no
+    # short name is suggested.
+    page.get_by_label("Display name").wait_for()
+    page.wait_for_load_state()
     page.get_by_label("Display name").fill(NEW_ORG)
     short_name = page.get_by_label("Short name")
     page.wait_for_function(

@@ -185,3 +185,12 @@ def test_missing_openapi_document_skips_locally_and_fails_in_ci(
     monkeypatch.setattr(module, "IN_CI", True)
     with pytest.raises(pytest.fail.Exception, match="CI is set"):
         module.require_openapi(absent)
+
+
+def test_every_seeded_client_has_its_own_name(make_sandbox: Callable[..., SandboxApp]) -> None:
+    # deploy-cli matches clients by name: a configured M2M client beside the seed's must
+    # not share its name.
+    app = make_sandbox(m2m_client_id="ci", m2m_client_secret="s")
+    names = [c.name for c in app.state.clients.values()]
+    assert len(names) == 4 and len(set(names)) == 4
+    assert app.state.clients["ci"].name == "Organization Admin Portal (Management API) ci"

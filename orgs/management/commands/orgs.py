@@ -1,16 +1,24 @@
-"""`manage.py orgs create|list|show|retry`: the engine from the command line."""
+"""`manage.py orgs create|list|show|retry|export|plan|apply`: the engine from the command
+line, and organizations as code (docs/deploy.md)."""
 
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from orgs.deploy.apply import apply_directory
+from orgs.deploy.export import export_directory
+from orgs.deploy.plan import make_plan
+from orgs.deploy.reading import InvalidDirectory, read_directory
 from orgs.models import Application, OpState, Organization, SyncOperation
 from orgs.services import ServiceError
 from orgs.services.organizations import organization_create
 from orgs.services.sync_ops import sync_operation_retry
+from portal.models import User
 
 
 class Command(BaseCommand):
@@ -32,6 +40,23 @@ class Command(BaseCommand):
         retry = sub.add_parser("retry", help="Retry failed operations.")
         retry.add_argument("ids", nargs="*", type=int, help="Operation ids (default: all failed).")
         retry.add_argument("--org", default="", help="Only this organization's.")
+        export = sub.add_parser("export", help="Write organizations as a deploy-cli directory.")
+        export.add_argument("directory", type=Path)
+        export.add_argument("--org", action="append", default=[], help="Only this one (repeat).")
+        for name, text in (
+            ("plan", "Show what a directory would change."),
+            ("apply", "Record a directory's changes as operations."),
+        ):
+            command = sub.add_parser(name, help=text)
+            command.add_argument("directory", type=Path)
+            command.add_argument("--allow-delete", action="store_true")
+            command.add_argument(
+                "--config",
+                type=Path,
+                help="deploy-cli config.json: AUTH0_KEYWORD_REPLACE_MAPPINGS.",
+            )
+            if name == "apply":
+                command.add_argument("--actor", default="", help="Audit as this portal user.")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         try:
@@ -60,6 +85,48 @@ class Command(BaseCommand):
             application=app,
         )
         self.stdout.write(f"Created {org.name} (pending; operations queued).")
+
+    def _export(self, directory: Path, org: list[str], **_: Any) -> None:
+        try:
+            files = export_directory(directory, org)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"Wrote {len(files)} file(s) to {directory}.")
+
+    def _plan(self, directory: Path, allow_delete: bool, config: Path | None, **_: Any) -> None:
+        try:
+            mappings = _mappings(config)
+            plan = make_plan(
+                read_directory(directory), allow_delete=allow_delete, mappings=mappings
+            )
+        except InvalidDirectory as exc:
+            self.stderr.write(str(exc))
+            sys.exit(1)
+        for line in plan.lines():
+            self.stdout.write(line)
+        sys.exit(2 if plan.changes else 0)  # like `terraform plan -detailed-exitcode`
+
+    def _apply(
+        self, directory: Path, allow_delete: bool, config: Path | None, actor: str, **_: Any
+    ) -> None:
+        user = None
+        if actor:
+            user = User.objects.filter(email__iexact=actor).first()
+            if user is None:
+                raise CommandError(f"No portal user with the email {actor}.")
+        try:
+            mappings = _mappings(config)
+            done = apply_directory(
+                lambda: read_directory(directory),
+                actor=user,
+                allow_delete=allow_delete,
+                mappings=mappings,
+            )
+        except InvalidDirectory as exc:
+            self.stderr.write(str(exc))
+            sys.exit(1)
+        for line in done or ["No changes."]:
+            self.stdout.write(line)
 
     def _list(self, **_: Any) -> None:
         for org in Organization.objects.exclude(status="deleted"):
@@ -107,3 +174,17 @@ class Command(BaseCommand):
             sync_operation_retry(actor=None, operation=op)
             count += 1
         self.stdout.write(f"Queued {count} operation(s) again.")
+
+
+def _mappings(config: Path | None) -> dict[str, str]:
+    """deploy-cli's AUTH0_KEYWORD_REPLACE_MAPPINGS from its config file (secret values)."""
+    if config is None:
+        return {}
+    from orgs.deploy.reading import InputProblem
+
+    try:
+        data = json.loads(config.read_text(encoding="utf-8"))
+        mappings = data.get("AUTH0_KEYWORD_REPLACE_MAPPINGS") or {}
+    except (OSError, ValueError, AttributeError) as exc:
+        raise InvalidDirectory([InputProblem(str(config), 1, "", f"Not readable: {exc}")]) from exc
+    return {str(k): str(v) for k, v in mappings.items() if v not in ("", None)}
