@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "orgs.signup",
     "orgs.monitoring",
     "orgs.auth0logs",
+    "orgs.repository",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +187,10 @@ AUTH0_RATE_PLAN: str = env.str("AUTH0_RATE_PLAN", default="enterprise")
 AUTH0_RATE_OVERRIDES: str = env.str("AUTH0_RATE_OVERRIDES", default="")
 AUTH0_RATE_INTERACTIVE_RESERVE: float = env.float("AUTH0_RATE_INTERACTIVE_RESERVE", default=0.2)
 AUTH0_TIMEOUT: float = env.float("AUTH0_TIMEOUT", default=10.0)
+# A PEM file of CAs trusted for the tenant besides the usual ones (certifi's): a private
+# CA in front of Auth0, or the sandbox over TLS (`python -m sandbox serve --tls`), which
+# auth0-deploy-cli needs and the portal then has to trust too.
+AUTH0_CA_BUNDLE: str = env.str("AUTH0_CA_BUNDLE", default="")
 # The shared database connection organizations with the shared model use.
 AUTH0_SHARED_DB_CONNECTION: str = env.str(
     "AUTH0_SHARED_DB_CONNECTION", default="Username-Password-Authentication"
@@ -325,6 +330,29 @@ RECONCILE_SECONDS: float = env.float("RECONCILE_SECONDS", default=3600.0)
 # Beat's reconcile repairs drift (records the operations) instead of only reporting it.
 RECONCILE_FIX: bool = env.bool("RECONCILE_FIX", default=False)
 
+# --- Organizations as code: repository mode (orgs.repository, docs/deploy.md) -------------
+# "live": changes are recorded and pushed through the engine only (history from the audit
+# trail). "repository": every saved change is also a commit in ORG_CONFIG_REPOSITORY, in
+# deploy-cli's directory format, and deploys apply the repository's head.
+ORG_CONFIG_MODE: str = env.str("ORG_CONFIG_MODE", default="live")
+if ORG_CONFIG_MODE not in ("live", "repository"):
+    raise ImproperlyConfigured("ORG_CONFIG_MODE must be 'live' or 'repository'.")
+# The working repository (created on first use); relative paths are under BASE_DIR.
+_org_config_repository = env.str("ORG_CONFIG_REPOSITORY", default="")
+ORG_CONFIG_REPOSITORY: Path = (
+    BASE_DIR / _org_config_repository if _org_config_repository else VAR_DIR / "org-config"
+)
+# Where a deploy pulls outside changes from and pushes to (a URL or a path); empty: none.
+ORG_CONFIG_REMOTE: str = env.str("ORG_CONFIG_REMOTE", default="")
+ORG_CONFIG_BRANCH: str = env.str("ORG_CONFIG_BRANCH", default="main")
+# Deploy with this command instead of the engine, `{dir}` being the repository's working
+# tree, e.g. `a0deploy import -c config.json -i {dir}`; empty: plan/apply through the engine.
+ORG_CONFIG_DEPLOY_COMMAND: str = env.str("ORG_CONFIG_DEPLOY_COMMAND", default="")
+# A deploy command still running after this is stopped and the deploy fails.
+ORG_CONFIG_DEPLOY_TIMEOUT: float = env.float("ORG_CONFIG_DEPLOY_TIMEOUT", default=900.0)
+# Beat retries changes whose commit failed this often (a deploy retries them first too).
+ORG_CONFIG_COMMIT_RETRY_SECONDS: float = env.float("ORG_CONFIG_COMMIT_RETRY_SECONDS", default=60.0)
+
 # --- Auth0 log archive (orgs.auth0logs) ----------------------------------------------------
 # Auth0 keeps the tenant's logs 2 to 30 days, so beat copies them into our database every
 # AUTH0_LOG_ARCHIVE_SECONDS (checkpoint paging: only what is new since the last run).
@@ -380,6 +408,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orgs.monitoring.tasks.synthetic_signin",
         "schedule": SYNTHETIC_SIGNIN_SECONDS,
         "options": {"queue": "default", "expires": SYNTHETIC_SIGNIN_SECONDS},
+    },
+    # Returns at once in live mode or when nothing waits to be committed.
+    "retry-config-commits": {
+        "task": "orgs.repository.tasks.retry_config_commits",
+        "schedule": ORG_CONFIG_COMMIT_RETRY_SECONDS,
+        "options": {"queue": "default", "expires": ORG_CONFIG_COMMIT_RETRY_SECONDS},
     },
     "archive-auth0-logs": {
         "task": "orgs.auth0logs.tasks.archive_auth0_logs",

@@ -14,6 +14,8 @@ urlpatterns = [
     path("auth/callback", login.callback_view, name="auth_callback"),
     path("logout/", login.logout_view, name="logout"),
     path("admin/", admin.site.urls),
+    # Repository mode's deploys and commit history (orgs/repository/urls.py).
+    path("orgs/", include("orgs.repository.urls")),
     path("orgs/", include("orgs.urls")),
     path("sso/", include("idp_selfservice.urls")),
     path("signup/", include("orgs.signup.urls")),

@@ -78,6 +78,7 @@ def management_client() -> Auth0:
         if client is None:
             http = httpx.Client(
                 timeout=settings.AUTH0_TIMEOUT,
+                verify=tokens.auth0_tls_verify(),
                 event_hooks=gateway_event_hooks(),
             )
             client = Auth0(

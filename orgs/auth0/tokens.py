@@ -16,8 +16,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import ssl
+from functools import lru_cache
 from typing import Any
 
+import certifi
 import httpx
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
@@ -45,6 +48,22 @@ def auth0_base_url() -> str:
     """`AUTH0_DOMAIN` as a URL: a bare domain means https."""
     domain = settings.AUTH0_DOMAIN.rstrip("/")
     return domain if "://" in domain else f"https://{domain}"
+
+
+def auth0_tls_verify() -> ssl.SSLContext:
+    """What every call to the tenant checks its certificate against: the CAs httpx trusts
+    (certifi's), plus `AUTH0_CA_BUNDLE`'s when set (a private CA in front of the tenant,
+    or the sandbox served over TLS)."""
+    return _tls_context(settings.AUTH0_CA_BUNDLE)
+
+
+@lru_cache(maxsize=4)
+def _tls_context(ca_bundle: str) -> ssl.SSLContext:
+    # Cached per bundle: building a context reads every CA in the file.
+    context = ssl.create_default_context(cafile=certifi.where())
+    if ca_bundle:
+        context.load_verify_locations(cafile=ca_bundle)
+    return context
 
 
 def management_audience() -> str:
@@ -161,7 +180,7 @@ def _fetch_with(client_secret: str, http: httpx.Client | None) -> tuple[str, flo
         if http is not None:
             response = http.post(url, data=form, timeout=settings.AUTH0_TIMEOUT)
         else:
-            with httpx.Client(timeout=settings.AUTH0_TIMEOUT) as client:
+            with httpx.Client(timeout=settings.AUTH0_TIMEOUT, verify=auth0_tls_verify()) as client:
                 response = client.post(url, data=form)
     except httpx.TransportError as exc:
         raise error_from_transport(exc) from exc

@@ -33,6 +33,7 @@ def logs_http() -> Iterator[httpx.Client]:
     with httpx.Client(
         base_url=f"{tokens.auth0_base_url()}/api/v2",
         timeout=settings.AUTH0_TIMEOUT,
+        verify=tokens.auth0_tls_verify(),
         event_hooks=gateway_event_hooks(),
     ) as http:
         yield http

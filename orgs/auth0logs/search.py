@@ -39,6 +39,7 @@ class LogSearchForm(DateRangeFilterForm):
         help_text="In the description, route, IP address, connection or log id",
         widget=forms.TextInput(attrs={"type": "search"}),
     )
+
     def entries(self) -> QuerySet[Auth0LogEntry]:
         """The entries the valid fields select, newest first."""
         found = self.valid_filters()

@@ -48,11 +48,20 @@ def record_version_after(event: AuditEvent) -> OrganizationVersion | None:
     """The audit trail's hook (orgs.services.audit.audit): a new version when `event`
     changed the configuration of its organization."""
     org = event.organization
-    if event.action not in CONFIGURATION_ACTIONS or org is None or org.pk in _grouped.get():
+    if event.action not in CONFIGURATION_ACTIONS or org is None or part_of_larger_change(event):
         return None
-    if event.action != "organization.create" and _inside_its_create(org):
-        return None  # organization_create audits its connection first; it records version 1
     return record_version(org, event=event, actor_label=event.actor_label)
+
+
+def part_of_larger_change(event: AuditEvent) -> bool:
+    """The event is one step of a change whose closing event speaks for it: a restore's
+    (one_version_for), or organization_create's own connection (it audits that first)."""
+    org = event.organization
+    if org is None:
+        return False
+    if org.pk in _grouped.get():
+        return True
+    return event.action != "organization.create" and _inside_its_create(org)
 
 
 def _inside_its_create(org: Organization) -> bool:

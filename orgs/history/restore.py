@@ -1,7 +1,10 @@
 """Restore an earlier version: the changes from the current configuration to that
 version's, recorded through the ordinary services (so each is an audited operation with
 live status), in one transaction, closed by one `organization.restore` event that records
-the result as a new version. Restoring the version before it undoes the restore."""
+the result as a new version. Restoring the version before it undoes the restore.
+
+The target is a snapshot: a recorded version's (live mode) or one read back from a
+commit of the organization config repository (orgs.repository.history)."""
 
 from __future__ import annotations
 
@@ -44,12 +47,13 @@ from portal.models import User
 class RestorePlan:
     """What restoring `version` would change, and what it needs that must still exist."""
 
-    version: OrganizationVersion
+    version: OrganizationVersion | None  # None: a snapshot from a repository commit
     current: Snapshot
     target: Snapshot
     changes: list[str]
     connections: dict[str, Connection]  # by name: every connection the version enables
     applications: dict[str, Application]  # by client_id: every application it has URLs on
+    label: str = ""  # "Version 3", "Commit 1a2b3c4": how messages name the target
 
 
 def plan_restore(organization: Organization, version: OrganizationVersion) -> RestorePlan:
@@ -57,45 +61,60 @@ def plan_restore(organization: Organization, version: OrganizationVersion) -> Re
     it cannot come back (the organization is deleted, or something it needs is gone)."""
     if version.organization_id != organization.pk:
         raise ServiceError("That version belongs to another organization.")
+    return plan_snapshot_restore(
+        organization, version.snapshot, label=f"Version {version.number}", version=version
+    )
+
+
+def plan_snapshot_restore(
+    organization: Organization,
+    target: Snapshot,
+    *,
+    label: str,
+    version: OrganizationVersion | None = None,
+) -> RestorePlan:
+    """plan_restore for any snapshot; `label` names it in messages ("Commit 1a2b3c4")."""
     if not organization.is_live:
         raise ServiceError(
             f"{organization} has been deleted: its versions can no longer be restored."
         )
-    current, target = organization_snapshot(organization), version.snapshot
+    current = organization_snapshot(organization)
     changes = describe_changes(current, target)
     if not changes:
         raise ServiceError(
-            f"{organization} already matches version {version.number}: there is nothing to restore."
+            f"{organization} already matches {label[:1].lower()}{label[1:]}: "
+            "there is nothing to restore."
         )
     return RestorePlan(
         version=version,
         current=current,
         target=target,
         changes=changes,
-        connections=_connections_needed(target, version.number),
-        applications=_applications_needed(target, version.number),
+        connections=_connections_needed(target, label),
+        applications=_applications_needed(target, label),
+        label=label,
     )
 
 
-def _connections_needed(target: Snapshot, number: int) -> dict[str, Connection]:
+def _connections_needed(target: Snapshot, label: str) -> dict[str, Connection]:
     names = sorted(target["connections"])
     found = {c.name: c for c in Connection.objects.filter(name__in=names, deleted_at=None)}
     missing = [name for name in names if name not in found]
     if missing:
         raise ServiceError(
-            f"Version {number} cannot come back: the connection {', '.join(missing)} no "
+            f"{label} cannot come back: the connection {', '.join(missing)} no "
             "longer exists. Create it again first, or restore another version."
         )
     return found
 
 
-def _applications_needed(target: Snapshot, number: int) -> dict[str, Application]:
+def _applications_needed(target: Snapshot, label: str) -> dict[str, Application]:
     wanted = target["application_urls"]
     found = {a.client_id: a for a in Application.objects.filter(client_id__in=list(wanted))}
     missing = [wanted[cid].get("name") or cid for cid in sorted(wanted) if cid not in found]
     if missing:
         raise ServiceError(
-            f"Version {number} cannot come back: the application {', '.join(missing)} is no "
+            f"{label} cannot come back: the application {', '.join(missing)} is no "
             "longer in the tenant. Restore another version."
         )
     return found
@@ -109,6 +128,33 @@ def restore_version(
     `version`; audited as `organization.restore`. Returns the new version it makes."""
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     plan = plan_restore(org, version)
+    _record_restore(actor, org, plan, restored_version=version.number)
+    latest = org.versions.order_by("-number").first()
+    assert latest is not None  # `version` itself, at least
+    return latest
+
+
+@transaction.atomic
+def restore_snapshot(
+    *,
+    actor: User | None,
+    organization: Organization,
+    snapshot: Snapshot,
+    label: str,
+    **details: Any,
+) -> list[str]:
+    """restore_version for a snapshot that is no recorded version (a repository commit's):
+    the same services, audited as `organization.restore` with `details`. Returns the
+    changes recorded, in words."""
+    org = Organization.objects.select_for_update().get(pk=organization.pk)
+    plan = plan_snapshot_restore(org, snapshot, label=label)
+    _record_restore(actor, org, plan, **details)
+    return plan.changes
+
+
+def _record_restore(
+    actor: User | None, org: Organization, plan: RestorePlan, **details: Any
+) -> None:
     with one_version_for(org):
         _restore_settings(actor, org, plan)
         _restore_connections(actor, org, plan)
@@ -119,12 +165,9 @@ def restore_version(
         action="organization.restore",
         organization=org,
         target=org.name,
-        restored_version=version.number,
         changes=plan.changes,
+        **details,
     )
-    latest = org.versions.order_by("-number").first()
-    assert latest is not None  # `version` itself, at least
-    return latest
 
 
 def _restore_settings(actor: User | None, org: Organization, plan: RestorePlan) -> None:

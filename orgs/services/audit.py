@@ -7,6 +7,7 @@ from typing import Any
 
 from orgs.history.record import record_version_after
 from orgs.models import AuditEvent, Organization
+from orgs.repository.commits import record_commit_after
 from portal.models import User
 
 # Who acts when there is no portal user: an API key ("API key “HR system”") while its call
@@ -33,7 +34,8 @@ def audit(
     **details: Any,
 ) -> AuditEvent:
     """Record who did what; call inside the service's transaction, after the change: a
-    change to the organization's configuration also records its next version there."""
+    change to the organization's configuration also records its next version there, and in
+    repository mode its commit-to-be (committed to git on commit)."""
     label = (actor.email or actor.sub) if actor is not None else _label_without_user.get()
     event = AuditEvent.objects.create(
         actor=actor,
@@ -44,4 +46,5 @@ def audit(
         details=details,
     )
     record_version_after(event)
+    record_commit_after(event)
     return event

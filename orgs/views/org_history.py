@@ -26,6 +26,8 @@ from orgs.history.restore import plan_restore, restore_version
 from orgs.history.snapshot import FLAG_FIELDS, Snapshot, application_urls_of, empty_snapshot
 from orgs.models import Organization, OrganizationVersion
 from orgs.models.applications import UrlKind
+from orgs.repository import views as repository_views
+from orgs.repository.mode import repository_mode
 from orgs.services import ServiceError
 from orgs.views.access import get_organization_for, staff_required
 from orgs.views.tabs import render_tab
@@ -39,6 +41,8 @@ VERSIONS_PER_PAGE = 25
 @login_required
 def organization_history(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_organization_for(request, pk)
+    if repository_mode():  # versions are the repository's commits (orgs.repository.views)
+        return repository_views.organization_history(request, org)
     versions = org.versions.select_related("event").order_by("-number")
     page = Paginator(versions, VERSIONS_PER_PAGE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
