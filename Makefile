@@ -67,6 +67,7 @@ bench: $(DEV_STAMP)
 	$(PY) manage.py bench_provisioning --orgs 1000 --workers 4 --interactive 20 --json
 	$(PY) manage.py bench_org_list --orgs 10000 --ops 50000 --before --json
 	$(PY) manage.py bench_signup --runs 3 --json
+	$(PY) manage.py bench_redeploy --orgs 200 --json
 
 clean:
 	rm -rf $(VENV) var/staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -191,7 +191,9 @@ def _wait_for_workers(count: int, timeout: float = 60) -> None:
     raise RuntimeError(f"{count} workers did not start within {timeout:.0f}s")
 
 
-def _provision(count: int) -> None:
+def _provision(count: int, *, invite_admins: bool = True) -> None:
+    """Record the benchmark's organizations; without `invite_admins`, only what a
+    deploy-cli directory can carry (orgs/bench/redeploy.py)."""
     application = Application.objects.get(client_id=APPLICATION)
     for index in range(count):
         with transaction.atomic():
@@ -199,8 +201,8 @@ def _provision(count: int) -> None:
                 actor=None,
                 name=f"bench-{index:04d}",
                 display_name=f"Bench {index}",
-                first_admin_email=f"admin@bench-{index:04d}.test",
-                application=application,
+                first_admin_email=f"admin@bench-{index:04d}.test" if invite_admins else "",
+                application=application if invite_admins else None,
             )
             application_url_add(
                 actor=None,

@@ -20,12 +20,18 @@ from orgs.deploy import layout
 from orgs.deploy.jsonlines import JsonSyntaxError, Located, loads_with_lines
 from orgs.deploy.jsonlines import Path as JsonPath
 from orgs.deploy.state import Desired, Spec, is_database, link_flags, portal_state
-from orgs.models import Connection, MembershipModel
+from orgs.models import Connection, MembershipModel, Organization
 from orgs.models.organizations import hex_color_validator, organization_name_validator
 
 ORG_FIELDS = {"name", "display_name", "branding", "metadata", "connections"}
 ORG_EMPTY_FIELDS = {"client_grants", "discovery_domains", "token_quota"}
-LINK_FIELDS = {"name", "assign_membership_on_login", "show_as_button", "is_signup_enabled"}
+LINK_FIELDS = {
+    "name",
+    "assign_membership_on_login",
+    "show_as_button",
+    "is_signup_enabled",
+    "is_enabled",  # Auth0 answers it and deploy-cli exports it; an enabled link is true
+}
 PORTAL_FIELDS = {
     "membership_model",
     "status",
@@ -40,6 +46,31 @@ CONNECTION_FIELDS = {
     "options",
     "enabled_clients",
     "is_domain_connection",
+}
+# What Auth0 (or deploy-cli's schema, disable_self_service_change_password) fills in when
+# a connection is made without it, and so what an export of the tenant carries. At this
+# value and never set by the portal, such an option is the tenant's, not a change.
+_SAML_FILLED_IN = {
+    "signatureAlgorithm": "rsa-sha256",
+    "digestAlgorithm": "sha256",
+    "protocolBinding": "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect",
+}
+FILLED_IN_OPTIONS: dict[str, dict[str, Any]] = {
+    "auth0": {
+        "mfa": {"active": True, "return_enroll_settings": True},
+        "brute_force_protection": True,
+        "strategy_version": 2,
+        "disable_self_service_change_password": False,
+    },
+    "oidc": {"type": "front_channel", "scope": "openid"},
+    "okta": {"type": "back_channel", "scope": "openid profile email"},
+    "waad": {
+        "identity_api": "microsoft-identity-platform-v2.0",
+        "waad_protocol": "openid-connect",
+        "useCommonEndpoint": False,
+    },
+    "samlp": _SAML_FILLED_IN,
+    "pingfederate": _SAML_FILLED_IN,
 }
 CONNECTION_PASSTHROUGH = {"id", "realms", "metadata", "show_as_button", "authentication"}
 ROLE_FIELDS = {"name", "description", "permissions", "type"}
@@ -185,6 +216,8 @@ def _read_organization(
     name = doc.get("name")
     if not _typed(reading, source, ("name",), name, str, "the organization's short name"):
         return
+    if Organization.objects.filter(name=name, is_staff_organization=True).exists():
+        return  # the portal's own organization: in every export of the tenant, left alone
     try:
         organization_name_validator(name)
     except ValidationError as exc:
@@ -277,6 +310,10 @@ def _links(
         if not _typed(reading, source, here, link, dict, "an object"):
             continue
         _unknown(reading, source, link, LINK_FIELDS, here)
+        if link.get("is_enabled", True) is not True:
+            reading.refuse(
+                source, (*here, "is_enabled"), "The portal enables what it lists: remove the entry."
+            )
         name = link.get("name")
         if not _typed(reading, source, (*here, "name"), name, str, "a connection name"):
             continue
@@ -419,6 +456,7 @@ def _read_connection(reading: Reading, source: Source) -> None:
     options = doc.get("options", {})
     if not _typed(reading, source, ("options",), options, dict, "an object"):
         options = {}
+    options = _without_filled_in(name, strategy, options)
     display_name = doc.get("display_name") or name
     _typed(reading, source, ("display_name",), display_name, str, "text")
     flag = doc.get("is_domain_connection", False)
@@ -434,6 +472,17 @@ def _read_connection(reading: Reading, source: Source) -> None:
         "is_domain_connection": bool(flag),
         "organization": "",
         "_source": source,
+    }
+
+
+def _without_filled_in(name: str, strategy: str, options: dict[str, Any]) -> dict[str, Any]:
+    filled_in = FILLED_IN_OPTIONS.get(strategy, {})
+    known = Connection.objects.filter(name=name, deleted_at=None).first()
+    set_by_portal = set(known.options) if known else set()
+    return {
+        key: value
+        for key, value in options.items()
+        if key in set_by_portal or key not in filled_in or filled_in[key] != value
     }
 
 

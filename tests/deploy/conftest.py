@@ -21,6 +21,11 @@ OIDC_SECRET = "oidc-very-secret-value-1234"
 
 @pytest.fixture
 def portal_orgs(imported_tenant: Any) -> dict[str, Organization]:
+    return create_portal_orgs()
+
+
+def create_portal_orgs() -> dict[str, Organization]:
+    """hooli and beta, made through the services and drained to the tenant."""
     app = Application.objects.get(client_id="sandbox-demo-app")
     hooli = organization_create(actor=None, name="hooli", display_name="Hooli")
     hooli = organization_update(

@@ -105,3 +105,28 @@ def test_a_secret_written_in_a_file_is_refused(exported: Path) -> None:
     _edit(path, lambda d: d["options"].update(client_secret="plain-text"))
     code, _, err = run("plan", str(exported))
     assert code == 1 and "field 'options.client_secret'" in err and "placeholder" in err
+
+
+def test_what_a_deploy_cli_export_adds_plans_no_changes(exported: Path) -> None:
+    """`a0deploy export` writes each link's is_enabled, the options Auth0 fills in and the
+    staff organization (tests/deploy/test_deploy_cli_roundtrip.py runs the real one)."""
+    _edit(
+        exported / "organizations/hooli.json", lambda d: d["connections"][0].update(is_enabled=True)
+    )
+    _edit(
+        exported / "database-connections/beta-users/database.json",
+        lambda d: d["options"].update(mfa={"active": True, "return_enroll_settings": True}),
+    )
+    _edit(exported / "connections/hooli-oidc.json", lambda d: d["options"].update(scope="openid"))
+    (exported / "organizations/staff.json").write_text(
+        json.dumps({"name": "staff", "display_name": "Someone else's idea"})
+    )
+    code, out, err = run("plan", str(exported))
+    assert (code, out.strip()) == (0, "No changes."), err
+
+
+def test_a_link_turned_off_is_refused(exported: Path) -> None:
+    path = exported / "organizations/hooli.json"
+    _edit(path, lambda d: d["connections"][0].update(is_enabled=False))
+    code, _, err = run("plan", str(exported))
+    assert code == 1 and "field 'connections.0.is_enabled'" in err

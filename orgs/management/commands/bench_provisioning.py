@@ -54,12 +54,16 @@ class Command(BaseCommand):
         else:
             self._prepare_and_rerun()
 
+    # Another benchmark command (bench_redeploy) keeps its records apart with its own.
+    database_suffix = "bench"
+    redis_db = BENCH_REDIS_DB
+
     def _prepare_and_rerun(self) -> None:
         env = {
             **os.environ,
             CHILD_FLAG: "1",
-            "DATABASE_URL": _bench_database(),
-            "REDIS_URL": _bench_redis(),
+            "DATABASE_URL": _bench_database(self.database_suffix),
+            "REDIS_URL": _bench_redis(self.redis_db),
             "CELERY_BROKER_URL": "",
             "LOG_LEVEL": "WARNING",
         }
@@ -92,16 +96,16 @@ class Command(BaseCommand):
                 self.stdout.write(f"{key:>14}: {value}")
 
 
-def _bench_database() -> str:
+def _bench_database(suffix: str = "bench") -> str:
     """A fresh database beside the configured one."""
     url = settings.DATABASE_URL
     if url.startswith("sqlite"):
-        path = Path(settings.VAR_DIR) / "bench.sqlite3"
+        path = Path(settings.VAR_DIR) / f"{suffix}.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return f"sqlite:///{path}"
     parts = urlsplit(url)
-    name = f"{parts.path.lstrip('/') or 'portal'}_bench"
+    name = f"{parts.path.lstrip('/') or 'portal'}_{suffix}"
     _recreate_postgres_database(url, name)
     return urlunsplit(parts._replace(path=f"/{name}"))
 
@@ -116,6 +120,6 @@ def _recreate_postgres_database(url: str, name: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def _bench_redis() -> str:
+def _bench_redis(db: int = BENCH_REDIS_DB) -> str:
     parts = urlsplit(settings.REDIS_URL)
-    return urlunsplit(parts._replace(path=f"/{BENCH_REDIS_DB}"))
+    return urlunsplit(parts._replace(path=f"/{db}"))
