@@ -45,7 +45,9 @@ def callback_url() -> str:
 
 
 def _http() -> httpx.Client:
-    return httpx.Client(timeout=settings.AUTH0_TIMEOUT)
+    from orgs.auth0.tokens import auth0_tls_verify
+
+    return httpx.Client(timeout=settings.AUTH0_TIMEOUT, verify=auth0_tls_verify())
 
 
 def discovery() -> dict[str, Any]:

@@ -53,6 +53,14 @@ class SandboxConfig:
     # The tenant's "Default Directory" setting: the database connection that
     # `grant_type=password` signs users in with (None: Auth0's 500 "not configured").
     default_directory: str | None = None
+    # Bulk jobs (/jobs/users-imports, /jobs/users-exports) take time as Auth0's do: `pending`
+    # for job_queue_seconds, then `processing` for job_user_seconds per user, then done.
+    job_queue_seconds: float = 1.0
+    job_user_seconds: float = 0.01
+    # Auth0 lets a tenant have two import jobs pending or processing at once (429 beyond).
+    import_job_limit: int = 2
+    # Who gets the `send_completion_email` message (Auth0 mails the tenant's owners).
+    tenant_owner_email: str = "owner@sandbox.test"
     # Injectable so tests can move time without sleeping (buckets, token expiry, invitations).
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep

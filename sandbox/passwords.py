@@ -1,4 +1,4 @@
-"""Password hashes (scrypt) for database-connection users."""
+"""Password hashes (scrypt) for database-connection users, and imported legacy hashes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import functools
 import hashlib
 import hmac
 import secrets
+
+from . import legacy_hashes
 
 # Deliberately light scrypt cost: the sandbox holds demo credentials only, and tests seed
 # users many times per run. Still a real KDF, so snapshots never hold plain passwords.
@@ -32,6 +34,9 @@ def seed_hash(password: str) -> str:
 def verify_password(password: str, encoded: str | None) -> bool:
     if not encoded:
         return False
+    if not encoded.startswith("scrypt$"):
+        # A bulk-imported user keeps the legacy store's hash until they change password.
+        return legacy_hashes.verify(password, encoded)
     try:
         scheme, n, r, p, salt, digest = encoded.split("$")
     except ValueError:

@@ -180,6 +180,8 @@ GATEWAY_CALLS: tuple[GatewayCall, ...] = (
         "delete:refresh_tokens",
     ),
     GatewayCall("roles.list", "GET", "/roles", "read:roles"),
+    # orgs export: deploy-cli replaces a role's permissions with the file's, so they are read.
+    GatewayCall("roles.permissions.list", "GET", "/roles/{id}/permissions", "read:roles"),
     GatewayCall(
         "tickets.change_password", "POST", "/tickets/password-change", "create:user_tickets"
     ),

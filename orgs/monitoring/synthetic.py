@@ -22,7 +22,7 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
-from orgs.auth0.tokens import auth0_base_url
+from orgs.auth0.tokens import auth0_base_url, auth0_tls_verify
 from orgs.monitoring.models import SyntheticSignIn
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ def _attempt(started_at: datetime) -> SyntheticSignIn:
     }
     clock = time.monotonic()
     try:
-        with httpx.Client(timeout=settings.AUTH0_TIMEOUT) as client:
+        with httpx.Client(timeout=settings.AUTH0_TIMEOUT, verify=auth0_tls_verify()) as client:
             response = client.post(f"{auth0_base_url()}/oauth/token", data=form)
     except httpx.TimeoutException:
         return _record(
