@@ -18,19 +18,6 @@ class StepState(enum.Enum):
     DONE = "done"
     FAILED = "failed"  # failed for good: staff are told and finish it
 
-    @property
-    def words(self) -> str:
-        return _WORDS[self]
-
-
-_WORDS = {
-    StepState.WAITING: "Waiting",
-    StepState.WORKING: "In progress",
-    StepState.RETRYING: "Trying again",
-    StepState.DONE: "Done",
-    StepState.FAILED: "Our team is on it",
-}
-
 
 @dataclass(frozen=True)
 class Step:

@@ -8,7 +8,6 @@ links end with one organization and one invitation."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,7 +43,9 @@ class SignupDetails:
 
 
 def ip_hash(ip: str) -> str:
-    return hashlib.sha256(f"signup-ip|{ip}".encode()).hexdigest() if ip else ""
+    """Keyed like the rate-limit counters (a plain sha256 of an IPv4 address is reversed
+    by trying them all)."""
+    return ratelimits.subject_hash(ip) if ip else ""
 
 
 # --- start -----------------------------------------------------------------------------------
@@ -68,7 +69,7 @@ def signup_start(*, details: SignupDetails, ip: str) -> Signup:
             )
             audit(actor=None, action="signup.start", target=details.slug, email=details.email)
             transaction.on_commit(SIGNUPS_STARTED.inc)  # a new sign-up, not a repeat
-    if signup.verification_sent_at is None or _cooldown_left(signup) == 0:
+    if signup.verification_sent_at is None or resend_wait_seconds(signup) == 0:
         send_verification(signup)
     return signup
 
@@ -126,22 +127,19 @@ def slug_problem(slug: str) -> str:
 # --- the verification email ------------------------------------------------------------------
 
 
-def _cooldown_left(signup: Signup) -> int:
+def resend_wait_seconds(signup: Signup) -> int:
+    """Seconds before the link may be sent again (0: now)."""
     if signup.verification_sent_at is None:
         return 0
     elapsed = (timezone.now() - signup.verification_sent_at).total_seconds()
     return max(0, int(settings.SIGNUP_RESEND_COOLDOWN_SECONDS - elapsed + 0.999))
 
 
-def resend_wait_seconds(signup: Signup) -> int:
-    return _cooldown_left(signup)
-
-
 def signup_resend(*, signup: Signup) -> Signup:
     """Send the link again (a fresh 24 hours), at most once per cooldown."""
     if signup.status != SignupStatus.AWAITING_VERIFICATION:
         raise ServiceError("This email address is verified already.")
-    wait = _cooldown_left(signup)
+    wait = resend_wait_seconds(signup)
     if wait:
         raise SignupRateLimited(
             f"We sent it moments ago. You can ask again {ratelimits.retry_after_words(wait)}."

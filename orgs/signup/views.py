@@ -134,9 +134,7 @@ def _status_context(signup: Signup, **extra: object) -> dict[str, object]:
 
 def _development_outbox(signup: Signup) -> str:
     """In development the emails are in the sandbox's outbox: the pages link to it."""
-    if settings.PRODUCTION or "/__sandbox__" in settings.PORTAL_BASE_URL:
-        return ""
-    if not settings.EMAIL_BACKEND.endswith("SandboxOutboxBackend"):
+    if settings.PRODUCTION or not settings.EMAIL_BACKEND.endswith("SandboxOutboxBackend"):
         return ""
     return f"{settings.AUTH0_DOMAIN.rstrip('/')}/__sandbox__/emails?to={signup.email}"
 

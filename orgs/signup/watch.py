@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from orgs.models import OpState, SyncOperation
@@ -50,8 +50,8 @@ def _look_after(signup: Signup, moment: datetime, report: WatchReport) -> None:
     organization = signup.organization
     if organization is None:
         return
-    failed = organization.sync_operations.filter(state=OpState.FAILED)
-    if not failed.exists():
+    failed = list(organization.sync_operations.filter(state=OpState.FAILED))
+    if not failed:
         if organization.open_operations == 0 and signup.failure_alerted_at is not None:
             Signup.objects.filter(pk=signup.pk).update(failure_alerted_at=None)
             alert_staff("signup_resolved", {"signup": signup})
@@ -59,10 +59,11 @@ def _look_after(signup: Signup, moment: datetime, report: WatchReport) -> None:
         return
     if signup.failure_alerted_at is None:
         Signup.objects.filter(pk=signup.pk).update(failure_alerted_at=moment)
-        alert_staff("signup_failed", {"signup": signup, "operations": list(failed)})
+        alert_staff("signup_failed", {"signup": signup, "operations": failed})
         report.alerted += 1
-    if _retry_due(signup, failed.aggregate(last=Max("finished_at"))["last"], moment):
-        report.retried += _retry(signup, list(failed))
+    last_failure = max((op.finished_at for op in failed if op.finished_at), default=None)
+    if _retry_due(signup, last_failure, moment):
+        report.retried += _retry(signup, failed)
 
 
 def _retry_due(signup: Signup, last_failure: datetime | None, moment: datetime) -> bool:
