@@ -28,7 +28,7 @@ from . import claims, rules
 from .env import Env
 from .finish import log_fields
 from .login import WRONG_CREDENTIALS
-from .token import _OIDC_SCOPES, _USER_API_SCOPES, _claimed_client_id
+from .token import _OIDC_SCOPES, _USER_API_SCOPES, _claimed_client_id, user_token_body
 
 PASSWORD_REALM = "http://auth0.com/oauth/grant-type/password-realm"
 PASSWORD = "password"
@@ -85,33 +85,17 @@ def _tokens(env: Env, client: Client, user: User, params: dict[str, str]) -> dic
     else:
         granted = [s for s in granted if s in _OIDC_SCOPES]
     now = int(env.now())
-    access = claims.access_token_claims(
-        issuer=env.issuer,
+    return user_token_body(
+        env,
+        client,
+        user,
         audiences=audiences,
-        user_id=user.user_id,
-        client_id=client.client_id,
-        scope=" ".join(granted),
+        granted=granted,
+        id_scope=" ".join(granted),
         now=now,
-        lifetime=env.config.access_token_lifetime,
+        auth_time=now,
+        sid=secrets.token_urlsafe(24),
     )
-    body: dict[str, Any] = {
-        "access_token": env.sign(access),
-        "token_type": "Bearer",
-        "expires_in": env.config.access_token_lifetime,
-        "scope": " ".join(granted),
-    }
-    if "openid" in granted:
-        id_claims = claims.id_token_claims(
-            issuer=env.issuer,
-            client_id=client.client_id,
-            user=claims.user_profile(user),
-            scope=" ".join(granted),
-            now=now,
-            auth_time=now,
-            sid=secrets.token_urlsafe(24),
-        )
-        body["id_token"] = env.sign(id_claims)
-    return body
 
 
 def _realm(call: Call, params: dict[str, str], grant: str) -> str:

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from ..errors import OAuthError
 from ..oauth import authenticate_client, grant_type
 from ..routing import Call, json_response
-from ..state import Client
+from ..state import Client, User
 from . import claims, pkce, store
 from .env import Env
 
@@ -105,6 +105,49 @@ def authorization_code(call: Call, params: dict[str, str]) -> Response:
         granted = [s for s in granted if s in _OIDC_SCOPES or s in _USER_API_SCOPES]
     else:
         granted = [s for s in granted if s in _OIDC_SCOPES]
+    body = user_token_body(
+        env,
+        client,
+        user,
+        audiences=audiences,
+        granted=granted,
+        id_scope=scope,
+        now=now,
+        auth_time=grant["auth_time"],
+        sid=grant["sid"],
+        nonce=grant.get("nonce"),
+        org_id=org_id,
+        org_name=org_name,
+    )
+    env.write_log(
+        "seacft",
+        "Authorization Code for Access Token",
+        client_id=client.client_id,
+        client_name=client.name,
+        user_id=user.user_id,
+        user_name=user.email,
+        ip=call.request.remote_addr,
+    )
+    return json_response(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+def user_token_body(
+    env: Env,
+    client: Client,
+    user: User,
+    *,
+    audiences: list[str],
+    granted: list[str],
+    id_scope: str,
+    now: int,
+    auth_time: int,
+    sid: str,
+    nonce: str | None = None,
+    org_id: str | None = None,
+    org_name: str | None = None,
+) -> dict[str, Any]:
+    """A user's token response (every grant that signs a person in): the access token for
+    `audiences` with the `granted` scopes, and an ID token when `openid` is among them."""
     access = claims.access_token_claims(
         issuer=env.issuer,
         audiences=audiences,
@@ -127,22 +170,13 @@ def authorization_code(call: Call, params: dict[str, str]) -> Response:
             issuer=env.issuer,
             client_id=client.client_id,
             user=claims.user_profile(user),
-            scope=scope,
+            scope=id_scope,
             now=now,
-            auth_time=grant["auth_time"],
-            sid=grant["sid"],
-            nonce=grant.get("nonce"),
+            auth_time=auth_time,
+            sid=sid,
+            nonce=nonce,
             org_id=org_id,
             org_name=org_name,
         )
         body["id_token"] = env.sign(id_claims)
-    env.write_log(
-        "seacft",
-        "Authorization Code for Access Token",
-        client_id=client.client_id,
-        client_name=client.name,
-        user_id=user.user_id,
-        user_name=user.email,
-        ip=call.request.remote_addr,
-    )
-    return json_response(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+    return body
