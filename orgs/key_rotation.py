@@ -20,10 +20,14 @@ from django.db import models, transaction
 
 from orgs.models import Connection
 from orgs.secrets import newest_fernet, rotated
+from orgs.usermigration.models import UserExport
 
 # Every model field that holds a FIELD_ENCRYPTION_KEYS ciphertext (orgs/secrets.py). The
 # self-service SSO pages (idp_selfservice) keep their secrets on the same Connection rows.
-ENCRYPTED_FIELDS: list[tuple[type[models.Model], str]] = [(Connection, "encrypted_secrets")]
+ENCRYPTED_FIELDS: list[tuple[type[models.Model], str]] = [
+    (Connection, "encrypted_secrets"),
+    (UserExport, "file_encrypted"),  # an organization's users, exported (usermigration)
+]
 DEFAULT_BATCH_SIZE = 200
 
 

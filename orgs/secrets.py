@@ -155,3 +155,16 @@ def decrypt_options(token: str) -> dict[str, Any]:
             "Stored connection secrets cannot be decrypted with the current keys; enter them again."
         ) from exc
     return data
+
+
+def encrypt_bytes(data: bytes) -> str:
+    """The Fernet token to store for `data` (uploaded files, exports: personal data)."""
+    return _fernet().encrypt(data).decode()
+
+
+def decrypt_bytes(token: str) -> bytes:
+    """What `encrypt_bytes` stored; ValueError when no configured key opens it."""
+    try:
+        return _fernet().decrypt(token.encode())
+    except InvalidToken as exc:
+        raise ValueError("the stored data cannot be read with the configured keys") from exc

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "orgs.monitoring",
     "orgs.auth0logs",
     "orgs.repository",
+    "orgs.usermigration",
 ]
 
 MIDDLEWARE = [
@@ -138,7 +139,7 @@ CELERY_TASK_TIME_LIMIT: int = env.int("CELERY_TASK_TIME_LIMIT", default=120)
 CELERY_TASK_SOFT_TIME_LIMIT: int = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=90)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Task modules autodiscovery (`<app>.tasks`) does not find: orgs/domains/tasks.py.
-CELERY_IMPORTS = ("orgs.domains.tasks",)
+CELERY_IMPORTS = ("orgs.domains.tasks", "orgs.usermigration.export_tasks")
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"orgs.tasks.run_sync_operation": {"queue": "auth0"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -326,6 +327,16 @@ SYNC_HANDLER_TIME_LIMIT: float = env.float("SYNC_HANDLER_TIME_LIMIT", default=90
 SYNC_SWEEP_SECONDS: float = env.float("SYNC_SWEEP_SECONDS", default=10.0)
 # Succeeded operations finished longer ago than this move to the archive (orgs.sync.archive).
 SYNC_ARCHIVE_DAYS: int = env.int("SYNC_ARCHIVE_DAYS", default=90)
+# A finished export of an organization's users (its file of personal data) is erased this
+# many days after it was ready (orgs.usermigration.exports.expire_old_exports, daily).
+USER_EXPORT_KEEP_DAYS: int = env.int("USER_EXPORT_KEEP_DAYS", default=7)
+# User migration (orgs.usermigration): import jobs one migration keeps running at once
+# (Auth0 allows a tenant two; a 429 beyond is waited out), and how long a password link
+# (a password-change ticket mailed to a user imported without a usable hash) works.
+USER_MIGRATION_CONCURRENT_JOBS: int = env.int("USER_MIGRATION_CONCURRENT_JOBS", default=2)
+USER_MIGRATION_LINK_TTL_SECONDS: int = env.int(
+    "USER_MIGRATION_LINK_TTL_SECONDS", default=7 * 24 * 3600
+)
 RECONCILE_SECONDS: float = env.float("RECONCILE_SECONDS", default=3600.0)
 # Beat's reconcile repairs drift (records the operations) instead of only reporting it.
 RECONCILE_FIX: bool = env.bool("RECONCILE_FIX", default=False)
@@ -414,6 +425,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orgs.repository.tasks.retry_config_commits",
         "schedule": ORG_CONFIG_COMMIT_RETRY_SECONDS,
         "options": {"queue": "default", "expires": ORG_CONFIG_COMMIT_RETRY_SECONDS},
+    },
+    "expire-user-exports": {
+        "task": "orgs.usermigration.export_tasks.expire_user_exports",
+        "schedule": 24 * 3600.0,
+        "options": {"queue": "default", "expires": 3600.0},
     },
     "archive-auth0-logs": {
         "task": "orgs.auth0logs.tasks.archive_auth0_logs",

@@ -17,6 +17,8 @@ urlpatterns = [
     # Repository mode's deploys and commit history (orgs/repository/urls.py).
     path("orgs/", include("orgs.repository.urls")),
     path("orgs/", include("orgs.urls")),
+    # User migration and export (orgs/usermigration/urls.py).
+    path("orgs/", include("orgs.usermigration.urls")),
     path("sso/", include("idp_selfservice.urls")),
     path("signup/", include("orgs.signup.urls")),
     path("ops/auth0-logs/", include("orgs.auth0logs.urls")),

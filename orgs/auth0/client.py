@@ -109,6 +109,10 @@ def _warm_up(client: Auth0) -> None:
         client.self_service_profiles.sso_ticket,
         client.emails.provider,  # the tenant checks (orgs/monitoring/tenant_checks.py)
         client.log_streams,
+        client.jobs,  # user migration and export (orgs/auth0/operations/jobs.py)
+        client.jobs.users_imports,
+        client.jobs.users_exports,
+        client.jobs.errors,
     ):
         assert sub is not None
 

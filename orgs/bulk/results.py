@@ -11,10 +11,9 @@ from django.urls import reverse
 
 from orgs.bulk.progress import FAILED, QUEUED, SKIPPED, failed_rows, rows_with_outcome
 from orgs.models import BulkRun, BulkRunStatus
+from portal.spreadsheets import spreadsheet_safe
 
 RESULT_COLUMNS = ("row", "name", "display_name", "outcome", "organization_url", "errors")
-# A spreadsheet runs a cell starting with one of these as a formula: prefix a quote.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def results_csv(run: BulkRun) -> str:
@@ -29,7 +28,7 @@ def results_csv(run: BulkRun) -> str:
         if outcome == FAILED:
             errors = reasons.get(row.pk, [])
         elif outcome == SKIPPED:
-            errors = [_with_column(error) for error in row.errors]
+            errors = [error_with_column(error) for error in row.errors]
         else:
             errors = []
         if run.status == BulkRunStatus.CHECKED and outcome == QUEUED:
@@ -40,16 +39,10 @@ def results_csv(run: BulkRun) -> str:
             else ""
         )
         cells = [row.number, row.name, row.display_name, outcome, url, "; ".join(errors)]
-        writer.writerow([_safe(cell) for cell in cells])
+        writer.writerow([spreadsheet_safe(cell) for cell in cells])
     return out.getvalue()
 
 
-def _with_column(error: dict[str, str]) -> str:
+def error_with_column(error: dict[str, str]) -> str:
     column, message = error.get("field", ""), error.get("message", "")
     return f"{column}: {message}" if column else message
-
-
-def _safe(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value

@@ -5,7 +5,6 @@ tab says (orgs.audit_words, through orgs.views.org_audit.event_row), secrets red
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from datetime import UTC
@@ -22,11 +21,10 @@ from orgs.forms.filters import AuditFilterForm
 from orgs.models import AuditEvent, OrgStatus
 from orgs.views.access import staff_required
 from orgs.views.org_audit import event_row
+from portal.spreadsheets import csv_lines
 
 EVENTS_PER_PAGE = 50
 CSV_COLUMNS = ("time", "actor", "organization", "action", "target", "details")
-# A spreadsheet runs a cell starting with one of these as a formula: prefix a quote.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _EXPORT_CHUNK = 2000
 
 
@@ -77,18 +75,9 @@ def _filtered_events(filters: dict[str, Any]) -> QuerySet[AuditEvent]:
     return events
 
 
-class _Line:
-    """What csv.writer writes to: hands back each line instead of keeping it."""
-
-    def write(self, line: str) -> str:
-        return line
-
-
 def _csv_lines(events: QuerySet[AuditEvent]) -> Iterator[str]:
-    writer = csv.writer(_Line(), lineterminator="\r\n")
-    yield writer.writerow(CSV_COLUMNS)
-    for event in events.iterator(chunk_size=_EXPORT_CHUNK):
-        yield writer.writerow([_spreadsheet_safe(cell) for cell in _csv_cells(event)])
+    cells = (_csv_cells(event) for event in events.iterator(chunk_size=_EXPORT_CHUNK))
+    return csv_lines(CSV_COLUMNS, cells)
 
 
 def _csv_cells(event: AuditEvent) -> list[str]:
@@ -101,7 +90,3 @@ def _csv_cells(event: AuditEvent) -> list[str]:
         event.target,
         json.dumps(redacted(event.details or {}), sort_keys=True, default=str),
     ]
-
-
-def _spreadsheet_safe(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value

@@ -18,6 +18,13 @@ def add_member(org_id: str, user_id: str) -> None:
         management_client().organizations.members.create(org_id, members=[user_id])
 
 
+def add_member_batch(org_id: str, user_ids: list[str]) -> None:
+    """Add several users at once (adding an existing member changes nothing)."""
+    if user_ids:
+        with auth0_call():
+            management_client().organizations.members.create(org_id, members=user_ids)
+
+
 def remove_member(org_id: str, user_id: str) -> None:
     gone_is_done(
         lambda: management_client().organizations.members.delete(org_id, members=[user_id])

@@ -1,0 +1,66 @@
+"""What a person can do to a migration that stopped: continue it, check again, and try
+its failed jobs again."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from orgs.services.audit import audit
+from orgs.services.errors import ServiceError
+from orgs.usermigration.models import (
+    ChunkStatus,
+    MigrationStatus,
+    RowStatus,
+    UserMigration,
+)
+from orgs.usermigration.progress import is_stalled
+from orgs.usermigration.tasks import send_migration_task
+from portal.models import User
+
+
+def migration_continue(*, actor: User | None, migration: UserMigration) -> None:
+    """Send the task again for a migration whose task stopped (or whose check failed)."""
+    with transaction.atomic():
+        locked = UserMigration.objects.select_for_update().get(pk=migration.pk)
+        if not (
+            is_stalled(locked) or (locked.status == MigrationStatus.CHECKING and locked.problem)
+        ):
+            raise ServiceError("This migration is running; there is nothing to continue.")
+        locked.problem = ""
+        locked.save(update_fields=["problem"])
+        audit(
+            actor=actor,
+            action="users.migration_continue",
+            organization=locked.organization,
+            target=locked.file_name,
+            migration=locked.pk,
+        )
+        transaction.on_commit(lambda: send_migration_task(locked.pk))
+
+
+def migration_retry_failed_jobs(*, actor: User | None, migration: UserMigration) -> int:
+    """Send the jobs that failed as a whole again (their rows kept what they need);
+    returns how many. Rows Auth0 refused one by one are not retried: the file must change."""
+    with transaction.atomic():
+        locked = UserMigration.objects.select_for_update().get(pk=migration.pk)
+        failed = list(locked.chunks.filter(status=ChunkStatus.FAILED))
+        if not failed:
+            raise ServiceError("No import job of this migration failed.")
+        for chunk in failed:
+            chunk.rows.filter(status=RowStatus.FAILED).exclude(payload_encrypted="").update(
+                status=RowStatus.SENT, errors=[]
+            )
+            chunk.status, chunk.job_id, chunk.status_details = ChunkStatus.READY, "", ""
+            chunk.save(update_fields=["status", "job_id", "status_details"])
+        locked.status, locked.finished_at = MigrationStatus.IMPORTING, None
+        locked.save(update_fields=["status", "finished_at"])
+        audit(
+            actor=actor,
+            action="users.migration_retry",
+            organization=locked.organization,
+            target=locked.file_name,
+            migration=locked.pk,
+            jobs=len(failed),
+        )
+        transaction.on_commit(lambda: send_migration_task(locked.pk))
+    return len(failed)

@@ -1,0 +1,1 @@
+"""Pages of user migration and export (orgs/usermigration/urls.py)."""
