@@ -16,6 +16,7 @@ from orgs.auth0.operations import jobs
 from orgs.auth0.operations import users as users_api
 from orgs.secrets import decrypt_options, encrypt_options
 from orgs.usermigration.models import MigrationRow, MigrationStatus, RowStatus, UserMigration
+from orgs.usermigration.upload import read_rows
 
 POLL_SECONDS = 2.0
 BATCH = 2_000
@@ -29,6 +30,9 @@ def check_step(migration: UserMigration) -> float | None:
     """One step of the check: seconds until the next, or None once the report is ready
     (or the check stopped with a problem a person must retry)."""
     connection = migration.connection
+    if migration.upload_encrypted:
+        read_rows(migration)
+        return 0.0
     if not migration.check_job_id:
         if users_api.count_connection_users(connection.name) == 0:
             apply_existing(migration, {})

@@ -149,7 +149,9 @@ def _hash_object_problem(algorithm: str, hash_: Any) -> Problem | None:
     value = hash_.get("value")
     if not isinstance(value, str) or not value:
         return f"{_ROOT}.hash.value", "The hash has no value."
-    encoding = hash_.get("encoding", "utf8")
+    # Left out, the encoding is the algorithm's usual one: its own format for the
+    # self-describing ones, hex for a digest (as the sandbox, standing in for Auth0, reads it).
+    encoding = hash_.get("encoding", "utf8" if algorithm in SELF_DESCRIBING else "hex")
     if encoding not in ENCODINGS:
         return f"{_ROOT}.hash.encoding", (
             f"The hash encoding '{encoding}' is not one Auth0 knows: use hex, base64 or utf8."

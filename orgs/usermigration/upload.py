@@ -1,8 +1,8 @@
 """Receiving a users file: read it, check every row, store the report (nothing sent yet).
 
-A JSON file is checked at once; a CSV first waits for its column mapping (kept encrypted
-until then). Either way the rows are then checked against the connection's own users by
-the migration's task (`connection_check.py`), so the report shows duplicates there too.
+The file is kept encrypted until the migration's task has read it (a CSV first waits for
+its column mapping); the task checks every row, then compares them with the connection's
+own users (`connection_check.py`), so the report shows duplicates there too.
 """
 
 from __future__ import annotations
@@ -36,17 +36,20 @@ def migration_upload(
     data: bytes,
     upsert: bool,
 ) -> UserMigration:
-    """Store an uploaded file as a migration: checked (JSON) or waiting for its mapping
-    (CSV). Refused as a whole (ServiceError, nothing stored) when the connection cannot
-    take the organization's users or the file cannot be read."""
+    """Store an uploaded file (encrypted) as a migration: a JSON file goes to its checks
+    at once, a CSV waits for its column mapping. Refused as a whole (ServiceError, nothing
+    stored) when the connection cannot take the organization's users or the file cannot
+    be read; its rows are read and checked by the migration's task (`read_rows`), so a
+    file of 100,000 users never holds a request up."""
     refusal = refusal_for(organization, connection)
     if refusal:
         raise ServiceError(refusal, field="connection")
     try:
         file_format = reading.file_format(file_name, data)
-        users = reading.read_json_users(data) if file_format == "json" else None
-        if users is None:
-            reading.read_csv(data)  # refuse an unreadable CSV now, not after the mapping
+        if file_format == "json":
+            reading.read_json_users(data)
+        else:
+            reading.read_csv(data)
     except reading.FileRefused as exc:
         raise ServiceError(exc.message, field="file") from exc
     with transaction.atomic():
@@ -57,8 +60,8 @@ def migration_upload(
             source_format=file_format,
             upsert=upsert,
             uploaded_by=actor,
-            status=MigrationStatus.MAPPING if users is None else MigrationStatus.CHECKING,
-            upload_encrypted=encrypt_bytes(data) if users is None else "",
+            status=MigrationStatus.CHECKING if file_format == "json" else MigrationStatus.MAPPING,
+            upload_encrypted=encrypt_bytes(data),
         )
         audit(
             actor=actor,
@@ -68,8 +71,8 @@ def migration_upload(
             connection=connection.name,
             migration=migration.pk,
         )
-        if users is not None:
-            _store_checked(migration, check_users(users))
+        if file_format == "json":
+            _send_task_on_commit(migration)
     return migration
 
 
@@ -89,10 +92,9 @@ def migration_map(*, actor: User | None, migration: UserMigration, mapping: CsvM
         if problems:
             raise ServiceError(problems[0][1], field=problems[0][0])
         locked.mapping = mapping.to_json()
-        locked.upload_encrypted = ""  # the rows hold what is needed from here on
         locked.status = MigrationStatus.CHECKING
-        locked.save(update_fields=["mapping", "upload_encrypted", "status"])
-        _store_checked(locked, check_users(users_from_csv(csv_file, mapping)))
+        locked.save(update_fields=["mapping", "status"])
+        _send_task_on_commit(locked)
         audit(
             actor=actor,
             action="users.migration_mapped",
@@ -125,20 +127,35 @@ def migration_discard(*, actor: User | None, migration: UserMigration) -> None:
         )
 
 
-def _store_checked(migration: UserMigration, checks: list[RowCheck]) -> None:
-    """Store the checked rows, adding the refusals only the database knows (addresses of
-    other organizations), and send the migration's task for the connection check."""
+def read_rows(migration: UserMigration) -> None:
+    """The task's first step: read the stored file's users, check each, store the report's
+    rows (adding the refusals only the database knows: addresses of other organizations)
+    and erase the file, all in one transaction: a pass cut short leaves the file for the
+    next one."""
+    with transaction.atomic():
+        locked = UserMigration.objects.select_for_update().get(pk=migration.pk)
+        if not locked.upload_encrypted or locked.status != MigrationStatus.CHECKING:
+            return
+        data = decrypt_bytes(locked.upload_encrypted)
+        if locked.source_format == "json":
+            users = reading.read_json_users(data)
+        else:
+            users = users_from_csv(reading.read_csv(data), CsvMapping.from_json(locked.mapping))
+        checks = check_users(users)
+        foreign = foreign_problems(locked.organization, (c.email for c in checks))
+        ready = 0
+        for batch in _batches(checks, ROW_BATCH):
+            rows = [_row(locked, check, foreign.get(check.email, "")) for check in batch]
+            ready += sum(1 for row in rows if row.status == RowStatus.READY)
+            MigrationRow.objects.bulk_create(rows)
+        locked.total_rows, locked.ready_rows = len(checks), ready
+        locked.upload_encrypted = ""  # the rows hold what is needed from here on
+        locked.save(update_fields=["total_rows", "ready_rows", "upload_encrypted"])
+
+
+def _send_task_on_commit(migration: UserMigration) -> None:
     from orgs.usermigration.tasks import send_migration_task
 
-    foreign = foreign_problems(migration.organization, (c.email for c in checks))
-    ready = 0
-    for batch in _batches(checks, ROW_BATCH):
-        rows = [_row(migration, check, foreign.get(check.email, "")) for check in batch]
-        ready += sum(1 for row in rows if row.status == RowStatus.READY)
-        MigrationRow.objects.bulk_create(rows)
-    migration.total_rows = len(checks)
-    migration.ready_rows = ready
-    migration.save(update_fields=["total_rows", "ready_rows"])
     transaction.on_commit(lambda: send_migration_task(migration.pk))
 
 
