@@ -19,12 +19,15 @@ from portal.models import User
 
 
 def migration_continue(*, actor: User | None, migration: UserMigration) -> None:
-    """Send the task again for a migration whose task stopped (or whose check failed)."""
+    """Send the task again for a migration whose task stopped, or that stopped on a
+    problem (a failed check, a refusal from Auth0)."""
     with transaction.atomic():
         locked = UserMigration.objects.select_for_update().get(pk=migration.pk)
-        if not (
-            is_stalled(locked) or (locked.status == MigrationStatus.CHECKING and locked.problem)
-        ):
+        stopped = bool(locked.problem) and locked.status in (
+            MigrationStatus.CHECKING,
+            MigrationStatus.IMPORTING,
+        )
+        if not (is_stalled(locked) or stopped):
             raise ServiceError("This migration is running; there is nothing to continue.")
         locked.problem = ""
         locked.save(update_fields=["problem"])

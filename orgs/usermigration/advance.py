@@ -15,6 +15,7 @@ the last one stopped:
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
@@ -42,6 +43,11 @@ POLL_SECONDS = 2.0
 LOCK_KIND = "user_migration"
 ACTIVE = (ChunkStatus.SUBMITTING, ChunkStatus.SUBMITTED)
 SUBMIT_REFUSED = "Auth0 refused the import job: {reason}"
+STOPPED = (
+    "Auth0 refused a step of this migration, so it has stopped. Nothing is lost: "
+    "Continue picks it up where it stopped."
+)
+log = logging.getLogger(__name__)
 
 
 def migration_advance(migration_id: int, *, pass_seconds: float = PASS_SECONDS) -> float | None:
@@ -56,7 +62,11 @@ def migration_advance(migration_id: int, *, pass_seconds: float = PASS_SECONDS) 
     except Auth0Error as exc:
         if exc.retryable:
             return POLL_SECONDS * 5
-        raise
+        # A refusal that waiting will not cure: the migration stops and says so; a person
+        # continues it once the cause is fixed (staff see Auth0's words in the log).
+        log.warning("user migration %s stopped: %s", migration_id, exc)
+        UserMigration.objects.filter(pk=migration_id).update(problem=STOPPED)
+        return None
 
 
 def _pass(migration_id: int, deadline: float) -> float | None:

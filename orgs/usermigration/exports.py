@@ -17,8 +17,6 @@ are merged, filtered and de-duplicated before the chosen file is written.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import time
@@ -39,6 +37,7 @@ from orgs.services.audit import audit
 from orgs.services.errors import ServiceError
 from orgs.usermigration.models import ExportFormat, ExportStatus, UserExport
 from portal.models import User
+from portal.spreadsheets import csv_lines
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +70,6 @@ MAX_WAIT_SECONDS = 60.0  # stays well under STALLED_AFTER, so waiting never look
 # Member pages are read for at most this long in one pass; the rest in the next.
 MEMBERS_PASS_SECONDS = 20.0
 MEMBERS_PER_PAGE = 100
-# A spreadsheet runs a cell starting with one of these as a formula: prefix a quote.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 WAITING_FOR_AUTH0 = "Auth0 could not be reached just now; the export carries on by itself."
 SLOWING_DOWN = "Auth0 asked the portal to slow down; the export carries on by itself."
 
@@ -374,21 +371,16 @@ def _finish(export: UserExport) -> None:
 
 
 def _csv_file(users: list[dict[str, Any]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for user in users:
-        writer.writerow([_csv_cell(user.get(column)) for column in COLUMNS])
-    return out.getvalue().encode("utf-8")
+    rows = ([_csv_cell(user.get(column)) for column in COLUMNS] for user in users)
+    return "".join(csv_lines(COLUMNS, rows)).encode("utf-8")
 
 
-def _csv_cell(value: Any) -> str:
+def _csv_cell(value: Any) -> object:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return value  # csv_lines makes a cell a spreadsheet would run as a formula safe
 
 
 def _json_file(users: list[dict[str, Any]]) -> bytes:

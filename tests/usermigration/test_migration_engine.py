@@ -254,3 +254,23 @@ def test_password_hashes_are_erased_once_the_migration_finishes(
     run_passes(migration.pk)
     assert UserMigration.objects.get(pk=migration.pk).status == MigrationStatus.FINISHED
     assert not migration.rows.exclude(payload_encrypted="").exists()
+
+
+def test_a_refusal_stops_the_migration_visibly_and_continue_resumes_it(
+    tenant: Any, own_db_org: Any
+) -> None:
+    from orgs.usermigration.actions import migration_continue
+    from orgs.usermigration.advance import STOPPED
+
+    migration = upload_json(own_db_org, [bcrypt_user("ann@initech.test")])
+    confirm(migration)
+    tenant.add_fault(method="GET", path=r"^/api/v2/jobs/job_[0-9a-f]+$", status=403, times=1)
+    run_passes(migration.pk)
+    migration.refresh_from_db()
+    assert (migration.status, migration.problem) == (MigrationStatus.IMPORTING, STOPPED)
+
+    migration_continue(actor=None, migration=migration)
+    run_passes(migration.pk)
+    migration.refresh_from_db()
+    assert (migration.status, migration.problem) == (MigrationStatus.FINISHED, "")
+    assert len(sandbox_jobs(tenant)) == 1  # the job was read again, never sent again

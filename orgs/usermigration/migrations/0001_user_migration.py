@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
                 ('email', models.CharField(blank=True, max_length=320)),
                 ('name', models.CharField(blank=True, max_length=300)),
                 ('errors', models.JSONField(blank=True, default=list)),
-                ('status', models.CharField(choices=[('ready', 'Ready'), ('invalid', 'Has problems'), ('sent', 'In an import job'), ('imported', 'Imported'), ('updated', 'Updated'), ('failed', 'Not imported')], default='ready', max_length=16)),
+                ('status', models.CharField(choices=[('ready', 'Ready'), ('invalid', 'Has problems'), ('sent', 'Being imported'), ('imported', 'Imported'), ('updated', 'Updated'), ('failed', 'Not imported')], default='ready', max_length=16)),
                 ('payload_encrypted', models.TextField(blank=True, editable=False)),
                 ('needs_password_link', models.BooleanField(default=False)),
                 ('auth0_user_id', models.CharField(blank=True, max_length=255)),

@@ -36,8 +36,8 @@ from orgs.views.tabs import render_tab
 from orgs.views.timeline import POLL_EVERY
 from portal.forms import PortalForm
 
-# The lead's "User migration" tab takes over once it exists (usermigration:index).
-TAB = "orgs:members"
+# Exports live beside migrations on the organization's "Migrations" tab.
+TAB = "usermigration:index"
 LISTED_EXPORTS = 20
 JOB_STATES = {
     "waiting": "Not started yet",
