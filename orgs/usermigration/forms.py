@@ -128,8 +128,10 @@ class MappingForm(TabForm):
             "How the salts are written", "", ENCODING_WORDS, guess.salt_encoding
         )
         self.fields["salt_position"] = _settings_choice(
-            "Where the salt goes", "Whether the salt was put before or after the password "
-            "when it was hashed.", POSITION_WORDS, guess.salt_position
+            "Where the salt goes",
+            "Whether the salt was put before or after the password when it was hashed.",
+            POSITION_WORDS,
+            guess.salt_position,
         )
 
     def column_fields(self) -> list[forms.BoundField]:
@@ -176,8 +178,10 @@ class ConfirmForm(TabForm):
     without_hash = forms.ChoiceField(
         label="Users without a usable password",
         choices=[
-            (WITHOUT_HASH_LINK, "Import them without a password and email each a link to "
-             "choose one"),
+            (
+                WITHOUT_HASH_LINK,
+                "Import them without a password and email each a link to choose one",
+            ),
             (WITHOUT_HASH_LEAVE_OUT, "Leave them out"),
         ],
         initial=WITHOUT_HASH_LINK,
@@ -188,11 +192,7 @@ class ConfirmForm(TabForm):
     def __init__(self, *args: Any, rows_without_hash: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if rows_without_hash:
-            self.fields["without_hash"].help_text = (
-                f"{rows_without_hash} user{'' if rows_without_hash == 1 else 's'} in the "
-                "file ha" + ("s" if rows_without_hash == 1 else "ve") + " no password hash "
-                "Auth0 can use."
-            )
+            self.fields["without_hash"].help_text = _without_hash_words(rows_without_hash)
         else:
             del self.fields["without_hash"]
 
@@ -201,3 +201,9 @@ class ConfirmForm(TabForm):
 
     def send_password_links(self) -> bool:
         return self.cleaned_data.get("without_hash", WITHOUT_HASH_LINK) == WITHOUT_HASH_LINK
+
+
+def _without_hash_words(count: int) -> str:
+    if count == 1:
+        return "1 user in the file has no password hash Auth0 can use."
+    return f"{count:,} users in the file have no password hash Auth0 can use."

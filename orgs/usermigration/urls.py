@@ -1,10 +1,50 @@
 from django.urls import path
 
-from orgs.usermigration.views import exports
+from orgs.usermigration.views import exports, migrations
 
 app_name = "usermigration"
 
 urlpatterns: list = [
+    # User migrations into an organization's own connection (views/migrations.py).
+    path("<int:pk>/migrations/", migrations.migration_index, name="index"),
+    path("<int:pk>/migrations/new", migrations.migration_new, name="new"),
+    path("<int:pk>/migrations/example.csv", migrations.migration_example, name="example"),
+    path("<int:pk>/migrations/<int:migration_id>/", migrations.migration_detail, name="detail"),
+    path(
+        "<int:pk>/migrations/<int:migration_id>/columns/",
+        migrations.migration_mapping,
+        name="mapping",
+    ),
+    path(
+        "<int:pk>/migrations/<int:migration_id>/status/",
+        migrations.migration_status,
+        name="status",
+    ),
+    path(
+        "<int:pk>/migrations/<int:migration_id>/results.csv",
+        migrations.migration_results,
+        name="results",
+    ),
+    path(
+        "<int:pk>/migrations/<int:migration_id>/confirm/",
+        migrations.migration_confirm_view,
+        name="confirm",
+    ),
+    path(
+        "<int:pk>/migrations/<int:migration_id>/discard/",
+        migrations.migration_discard_view,
+        name="discard",
+    ),
+    path(
+        "<int:pk>/migrations/<int:migration_id>/continue/",
+        migrations.migration_continue_view,
+        name="continue",
+    ),
+    path(
+        "<int:pk>/migrations/<int:migration_id>/retry/",
+        migrations.migration_retry_view,
+        name="retry",
+    ),
     # Exports of an organization's users (orgs/usermigration/views/exports.py).
     path("<int:pk>/exports/new/", exports.export_new, name="export_new"),
     path("<int:pk>/exports/<int:export_id>/", exports.export_detail, name="export_detail"),

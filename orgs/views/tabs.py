@@ -18,6 +18,7 @@ TABS: tuple[tuple[str, str], ...] = (
     ("orgs:urls", "Application URLs"),
     ("orgs:invitations", "Invitations"),
     ("orgs:members", "Members"),
+    ("usermigration:index", "Migrations"),
     ("orgs:domains", "Domains"),
     ("idp_selfservice:index", "Single sign-on"),
     ("orgs:activity", "Activity"),

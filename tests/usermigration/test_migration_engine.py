@@ -11,6 +11,7 @@ from django.core import mail
 
 from orgs.auth0.operations import jobs
 from orgs.models import Member
+from orgs.secrets import decrypt_options
 from orgs.usermigration.chunking import job_file
 from orgs.usermigration.models import (
     ChunkStatus,
@@ -19,7 +20,6 @@ from orgs.usermigration.models import (
     RowStatus,
     UserMigration,
 )
-from orgs.secrets import decrypt_options
 from tests.usermigration.migration_support import (
     confirm,
     fast_jobs,
@@ -141,7 +141,9 @@ def test_a_worker_restart_sends_no_job_twice_and_adds_no_member_twice(
     run_passes(migration.pk)  # and a redelivered message runs it once more
 
     assert len(sandbox_jobs(tenant)) == 3
-    assert migration.rows.filter(status=RowStatus.IMPORTED, member_added_at__isnull=False).count() == 6
+    assert (
+        migration.rows.filter(status=RowStatus.IMPORTED, member_added_at__isnull=False).count() == 6
+    )
     assert Member.objects.filter(organization=own_db_org).count() == 6
     calls = tenant.control("GET", "/stats")
     assert _calls(calls, MEMBER_ADDS) == 3, calls["routes"]  # one call per job, never again
@@ -174,9 +176,7 @@ def test_a_job_sent_again_after_a_lost_answer_recognises_its_own_users(
     assert len(users) == 3  # no duplicate
 
 
-def test_users_auth0_refuses_are_reported_with_plain_reasons(
-    tenant: Any, own_db_org: Any
-) -> None:
+def test_users_auth0_refuses_are_reported_with_plain_reasons(tenant: Any, own_db_org: Any) -> None:
     migration = upload_json(own_db_org, [bcrypt_user("ann@initech.test"), bcrypt_user("b@x.test")])
     # Someone else creates Ann in the connection between the report and the import.
     jobs.start_import(

@@ -104,10 +104,10 @@ def test_a_file_of_only_other_organizations_people_cannot_be_confirmed(
 
 def test_a_csv_goes_through_its_mapping_to_the_report(tenant: Any, own_db_org: Any) -> None:
     data = (
-        "Email,First name,Last name,Password,Algorithm\r\n"
-        "ann@initech.test,Ann,Smith,$2b$04$abcdefghijklmnopqrstuOe1XmzqM2K2bLvXUJ8uAyCmfQnhv9xJW,bcrypt\r\n"
-        "not-an-address,Bob,Jones,,\r\n"
-    ).encode()
+        b"Email,First name,Last name,Password,Algorithm\r\n"
+        b"ann@initech.test,Ann,Smith,$2b$04$abcdefghijklmnopqrstuOe1XmzqM2K2bLvXUJ8uAyCmfQnhv9xJW,bcrypt\r\n"
+        b"not-an-address,Bob,Jones,,\r\n"
+    )
     migration = migration_upload(
         actor=None,
         organization=own_db_org,
