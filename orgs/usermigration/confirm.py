@@ -51,13 +51,13 @@ def migration_confirm(
         raise ServiceError("No row is ready to import: fix the file and upload it again.")
     if send_password_links and ready.filter(needs_password_link=True).exists():
         locked.application = invitation_application(role_names, None)
+    locked.ready_rows = ready.count()
     chunk_count = _plan_chunks(locked)
     locked.roles.set(roles)
     locked.send_password_links = send_password_links
     locked.status = MigrationStatus.IMPORTING
     locked.confirmed_by = actor
     locked.confirmed_at = locked.heartbeat_at = timezone.now()
-    locked.ready_rows = ready.count()
     locked.save()
     audit(
         actor=actor,

@@ -135,3 +135,21 @@ def test_a_csv_goes_through_its_mapping_to_the_report(tenant: Any, own_db_org: A
     assert rows[2].status == RowStatus.READY and rows[2].name == "Ann Smith"
     assert rows[3].status == RowStatus.INVALID
     assert rows[3].errors[0]["field"] == "email"
+
+
+def test_a_csv_reports_problems_by_its_own_column_names() -> None:
+    from orgs.usermigration.field_words import WHOLE_FILE_ALGORITHM, field_words
+    from orgs.usermigration.models import UserMigration
+
+    columns = {"email": "E-mail", "password_hash_value": "Hash", "app_metadata_json": "Extra"}
+    csv_file = UserMigration(source_format="csv", mapping=CsvMapping(columns=columns).to_json())
+    assert field_words(csv_file, "email") == "E-mail"
+    assert field_words(csv_file, "custom_password_hash.hash.value") == "Hash"
+    assert field_words(csv_file, "app_metadata.plan") == "Extra"
+    with_algorithm = CsvMapping(columns=columns, algorithm="sha256").to_json()
+    csv_file.mapping = with_algorithm
+    assert field_words(csv_file, "custom_password_hash.algorithm") == WHOLE_FILE_ALGORITHM
+    json_file = UserMigration(source_format="json")
+    assert field_words(json_file, "custom_password_hash.hash.value") == (
+        "custom_password_hash.hash.value"
+    )
