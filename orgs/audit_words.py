@@ -83,6 +83,14 @@ ACTION_WORDS: dict[str, str] = {
     "api.sign_out": "API: signed a user out everywhere",
     "api.remove": "API: removed a member",
     "api.operation": "API: read a change's progress",
+    "users.migration_upload": "Uploaded a file of users to import",
+    "users.migration_mapped": "Matched the columns of a users file",
+    "users.migration_discard": "Discarded a users file",
+    "users.migrate": "Started importing users",
+    "users.migration_continue": "Continued a stopped user import",
+    "users.migration_retry": "Sent a user import's failed jobs again",
+    "users.export": "Started an export of the organization's users",
+    "users.export_download": "Downloaded an export of the organization's users",
 }
 
 REDACTED = "[redacted]"
