@@ -137,7 +137,7 @@ def _refuse(message: str) -> ServiceError:
     return ServiceError(message, field="file")
 
 
-def _decode(content: bytes) -> str:
+def decode_text(content: bytes) -> str:
     if content.startswith(b"PK\x03\x04"):
         raise _refuse(
             "This is an Excel workbook, not a CSV file: in Excel choose "
@@ -156,7 +156,7 @@ def _decode(content: bytes) -> str:
         ) from None
 
 
-def _delimiter(text: str) -> str:
+def sniff_delimiter(text: str) -> str:
     """Comma, or Excel's semicolon (or a tab) when the header row uses that instead."""
     header = next((line for line in text.splitlines() if line.strip()), "")
     counts = {delimiter: header.count(delimiter) for delimiter in _DELIMITERS}
@@ -166,8 +166,8 @@ def _delimiter(text: str) -> str:
 
 def _read(content: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header's column names and (line number, cells) of each non-blank row."""
-    text = _decode(content)
-    records = _records(text, _delimiter(text))
+    text = decode_text(content)
+    records = csv_records(text, sniff_delimiter(text))
     header_record = next(records, None)
     if header_record is None:
         raise _refuse(
@@ -186,7 +186,7 @@ def _read(content: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
     return header, rows
 
 
-def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+def csv_records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     start = 1
     try:

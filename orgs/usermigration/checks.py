@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 
 from orgs.usermigration.hashes import bcrypt_problem, hash_problem
-from orgs.usermigration.reading import SourceUser
+from orgs.usermigration.reading import SourceUser, json_kind
 
 PROFILE_LIMIT_BYTES = 10 * 1024
 EMAIL_MAX = 254
@@ -158,7 +158,7 @@ def _check_texts(row: RowCheck) -> None:
         if value is None:
             continue
         if not isinstance(value, str):
-            row.add_error(key, f"The {key} must be text, not {_kind(value)}.")
+            row.add_error(key, f"The {key} must be text, not {json_kind(value)}.")
         elif len(value) < shortest:
             row.add_error(
                 key, f"The {key} is empty: leave it out or give 1 to {longest} characters."
@@ -171,7 +171,7 @@ def _check_booleans(row: RowCheck) -> None:
     for key in ("email_verified", "blocked"):
         value = row.record.get(key)
         if value is not None and not isinstance(value, bool):
-            shown = f"'{value}'" if isinstance(value, str) else _kind(value)
+            shown = f"'{value}'" if isinstance(value, str) else json_kind(value)
             row.add_error(key, f"{key} must be true or false, not {shown}.")
 
 
@@ -207,7 +207,7 @@ def _check_metadata(row: RowCheck) -> None:
         if value is None:
             continue
         if not isinstance(value, dict):
-            row.add_error(key, f"{key} must be a JSON object {{...}}, not {_kind(value)}.")
+            row.add_error(key, f"{key} must be a JSON object {{...}}, not {json_kind(value)}.")
             continue
         bad_name = _bad_key(value)
         if bad_name is not None:
@@ -312,17 +312,3 @@ def _mark_repeats(rows: list[RowCheck], field_name: str, key_of: Callable[[RowCh
 
 
 _REPEAT_WORDS = {"email": "email address", "user_id": "user_id"}
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from orgs.bulk.csvfile import _decode, _delimiter, _records
+from orgs.bulk.csvfile import csv_records, decode_text, sniff_delimiter
 from orgs.services.errors import ServiceError
 
 MAX_USERS = 100_000
@@ -117,8 +117,8 @@ def read_csv(data: bytes) -> CsvFile:
     """The header and rows of a CSV (UTF-8 with or without BOM, or UTF-16 with BOM)."""
     _refuse_size(data)
     try:
-        text = _decode(data)
-        records = list(_records(text, _sniffed_delimiter(text)))
+        text = decode_text(data)
+        records = list(csv_records(text, _sniffed_delimiter(text)))
     except ServiceError as exc:
         raise FileRefused(exc.message) from None
     if not records:
@@ -180,12 +180,13 @@ def _json_text(data: bytes) -> str:
 def _json_user(position: int, element: Any) -> SourceUser:
     if isinstance(element, dict):
         return SourceUser(number=position, record=element)
-    kind = _json_kind(element)
+    kind = json_kind(element)
     message = f"User {position} of the file is {kind}, not an object {{...}} with an email."
     return SourceUser(number=position, record={}, problems=(("", message),))
 
 
-def _json_kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
+    """A JSON value's kind in words ("text", "a number", ...), for messages."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -194,7 +195,9 @@ def _json_kind(value: Any) -> str:
         return "a number"
     if isinstance(value, str):
         return "text"
-    return "a list"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
 
 
 def _sniffed_delimiter(text: str) -> str:
@@ -205,7 +208,7 @@ def _sniffed_delimiter(text: str) -> str:
     except csv.Error:
         # One column, or nothing the sniffer can tell apart: count as the organizations
         # importer does (comma unless another separator is clearly used).
-        return _delimiter(text)
+        return sniff_delimiter(text)
 
 
 def _headers(cells: list[str]) -> list[str]:
