@@ -3,12 +3,16 @@ jobs, whether its task has stopped, and the time left."""
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from orgs.bulk.eta import seconds_left
+from orgs.usermigration.membership import MEMBERS_PER_CALL
 from orgs.usermigration.models import (
     ChunkStatus,
     MigrationChunk,
@@ -87,14 +91,59 @@ def is_stalled(migration: UserMigration) -> bool:
 
 
 def _with_eta(migration: UserMigration, progress: MigrationProgress) -> MigrationProgress:
-    """Time left at the pace so far (users finished per second since confirmation)."""
-    if migration.status != MigrationStatus.IMPORTING or migration.confirmed_at is None:
+    """Time left: the import jobs at their pace so far, and the members, roles and links
+    after them at the bulk lane's share of the rate limits (`orgs.bulk.eta`); the two
+    overlap (a job's users join while the next job runs), so the longer one is the answer."""
+    if migration.status != MigrationStatus.IMPORTING:
         return progress
-    left = progress.waiting + (progress.imported + progress.updated - progress.members_added)
-    elapsed = (timezone.now() - migration.confirmed_at).total_seconds()
-    if progress.done == 0 or elapsed <= 0:
-        return progress
-    rate = progress.done / elapsed
-    return MigrationProgress(
-        **{**progress.__dict__, "eta_seconds": int(left / rate) if left else 0}
-    )
+    jobs = _jobs_seconds_left(progress)
+    after = seconds_left(membership_calls(migration, progress))
+    eta = None if jobs is None else int(max(jobs, after))
+    return MigrationProgress(**{**progress.__dict__, "eta_seconds": eta})
+
+
+def _jobs_seconds_left(progress: MigrationProgress) -> float | None:
+    """Users still in jobs at the pace Auth0 has processed them so far; before a job
+    finished, the longest time left a running job reports (None when none says)."""
+    if not progress.waiting:
+        return 0.0
+    finished = [
+        job
+        for job in progress.jobs
+        if job.completed_at and job.submitted_at and job.status != ChunkStatus.FAILED
+    ]
+    if finished:
+        first = min(job.submitted_at for job in finished if job.submitted_at)
+        last = max(job.completed_at for job in finished if job.completed_at)
+        span = max((last - first).total_seconds(), 1.0)
+        pace = sum(job.row_count for job in finished) / span
+        return progress.waiting / pace
+    reported = [
+        job.progress["time_left_seconds"]
+        for job in progress.jobs
+        if isinstance(job.progress.get("time_left_seconds"), int)
+    ]
+    return float(max(reported)) if reported else None
+
+
+def membership_calls(migration: UserMigration, progress: MigrationProgress) -> Counter[str]:
+    """Management API calls per bucket still due after the jobs: members added 50 a call,
+    one role assignment per user when roles were chosen, a ticket per password link."""
+    joining = progress.waiting + progress.imported + progress.updated - progress.members_added
+    links = max(progress.links_due - progress.links_mailed, 0)
+    return join_calls(joining, with_roles=migration.roles.exists(), links=links)
+
+
+def join_calls(users: int, *, with_roles: bool, links: int = 0) -> Counter[str]:
+    calls: Counter[str] = Counter()
+    calls["global"] = math.ceil(users / MEMBERS_PER_CALL) + links
+    if with_roles:
+        calls["global"] += users
+        calls["member_roles"] = users
+    return calls
+
+
+def roles_seconds(users: int) -> float:
+    """How long giving `users` users roles takes at the bulk lane's share (one call each):
+    said on the confirmation, since it can be far longer than the import itself."""
+    return seconds_left({"global": users, "member_roles": users})

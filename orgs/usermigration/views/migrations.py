@@ -31,7 +31,7 @@ from orgs.usermigration.confirm import migration_confirm
 from orgs.usermigration.forms import ConfirmForm, MappingForm, MigrationUploadForm
 from orgs.usermigration.mapping import guess_mapping, mapping_problems
 from orgs.usermigration.models import MigrationStatus, RowStatus, UserMigration
-from orgs.usermigration.progress import is_stalled, migration_progress
+from orgs.usermigration.progress import is_stalled, migration_progress, roles_seconds
 from orgs.usermigration.results import results_lines
 from orgs.usermigration.targets import import_targets
 from orgs.usermigration.upload import migration_discard, migration_map, migration_upload
@@ -278,7 +278,14 @@ def _report_context(
         "problem_page": page,
         "confirm_form": form or ConfirmForm(rows_without_hash=without_hash),
         "confirm_button": f"Import {_users(migration.ready_rows)}",
+        "roles_time": _roles_time(migration.ready_rows),
     }
+
+
+def _roles_time(users: int) -> str:
+    """How much longer roles make the import, when that is worth saying ("" otherwise)."""
+    seconds = roles_seconds(users)
+    return _time_left(int(seconds)) if seconds >= 60 else ""
 
 
 def _problem_kinds(migration: UserMigration) -> list[dict[str, Any]]:
