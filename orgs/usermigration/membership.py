@@ -66,9 +66,12 @@ def _add_members(
         if not batch:
             return True
         members_api.add_member_batch(org_id, [row.auth0_user_id for row in batch])
-        for row in batch:
+        if not role_ids:
+            _record_members(migration, batch)
+            continue
+        for row in batch:  # one call per user: each recorded as it is done
             members_api.assign_roles(org_id, row.auth0_user_id, role_ids)
-        _record_members(migration, batch)
+            _record_members(migration, [row])
     return False
 
 
