@@ -6,94 +6,249 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0008_organization_history'),
+        ("orgs", "0008_organization_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='UserMigration',
+            name="UserMigration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(max_length=255)),
-                ('source_format', models.CharField(help_text='json or csv', max_length=8)),
-                ('upload_encrypted', models.TextField(blank=True, editable=False)),
-                ('mapping', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('mapping', 'Waiting for the column mapping'), ('checking', 'Checking against the connection'), ('checked', 'Waiting for confirmation'), ('importing', 'Importing'), ('finished', 'Finished'), ('discarded', 'Discarded')], default='checking', max_length=16)),
-                ('upsert', models.BooleanField(default=False, help_text='Update users already in the connection instead of failing.')),
-                ('send_password_links', models.BooleanField(default=True, help_text='Import rows without a usable hash without a password, and email each user a link to choose one.')),
-                ('check_job_id', models.CharField(blank=True, max_length=64)),
-                ('existing_users', models.PositiveIntegerField(default=0)),
-                ('problem', models.TextField(blank=True)),
-                ('total_rows', models.PositiveIntegerField(default=0)),
-                ('ready_rows', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('application', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='orgs.application')),
-                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='user_migrations', to='orgs.connection')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='user_migrations', to='orgs.organization')),
-                ('roles', models.ManyToManyField(blank=True, help_text='Roles every imported user gets in the organization.', related_name='+', to='orgs.role')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=255)),
+                ("source_format", models.CharField(help_text="json or csv", max_length=8)),
+                ("upload_encrypted", models.TextField(blank=True, editable=False)),
+                ("mapping", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("mapping", "Waiting for the column mapping"),
+                            ("checking", "Checking against the connection"),
+                            ("checked", "Waiting for confirmation"),
+                            ("importing", "Importing"),
+                            ("finished", "Finished"),
+                            ("discarded", "Discarded"),
+                        ],
+                        default="checking",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "upsert",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Update users already in the connection instead of failing.",
+                    ),
+                ),
+                (
+                    "send_password_links",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Import rows without a usable hash without a password, and email each user a link to choose one.",
+                    ),
+                ),
+                ("check_job_id", models.CharField(blank=True, max_length=64)),
+                ("existing_users", models.PositiveIntegerField(default=0)),
+                ("problem", models.TextField(blank=True)),
+                ("total_rows", models.PositiveIntegerField(default=0)),
+                ("ready_rows", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="orgs.application",
+                    ),
+                ),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "connection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="user_migrations",
+                        to="orgs.connection",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="user_migrations",
+                        to="orgs.organization",
+                    ),
+                ),
+                (
+                    "roles",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Roles every imported user gets in the organization.",
+                        related_name="+",
+                        to="orgs.role",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='MigrationChunk',
+            name="MigrationChunk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('status', models.CharField(choices=[('ready', 'Waiting to be sent'), ('submitting', 'Being sent'), ('submitted', 'Import job running'), ('completed', 'Import job completed'), ('failed', 'Import job failed'), ('done', 'Members added')], default='ready', max_length=16)),
-                ('job_id', models.CharField(blank=True, max_length=64)),
-                ('size_bytes', models.PositiveIntegerField(default=0)),
-                ('row_count', models.PositiveIntegerField(default=0)),
-                ('summary', models.JSONField(blank=True, default=dict)),
-                ('status_details', models.TextField(blank=True)),
-                ('progress', models.JSONField(blank=True, default=dict)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('migration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chunks', to='usermigration.usermigration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("ready", "Waiting to be sent"),
+                            ("submitting", "Being sent"),
+                            ("submitted", "Import job running"),
+                            ("completed", "Import job completed"),
+                            ("failed", "Import job failed"),
+                            ("done", "Members added"),
+                        ],
+                        default="ready",
+                        max_length=16,
+                    ),
+                ),
+                ("job_id", models.CharField(blank=True, max_length=64)),
+                ("size_bytes", models.PositiveIntegerField(default=0)),
+                ("row_count", models.PositiveIntegerField(default=0)),
+                ("summary", models.JSONField(blank=True, default=dict)),
+                ("status_details", models.TextField(blank=True)),
+                ("progress", models.JSONField(blank=True, default=dict)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "migration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chunks",
+                        to="usermigration.usermigration",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['migration', 'number'],
+                "ordering": ["migration", "number"],
             },
         ),
         migrations.CreateModel(
-            name='MigrationRow',
+            name="MigrationRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(help_text="The user's line (CSV) or position (JSON).")),
-                ('email', models.CharField(blank=True, max_length=320)),
-                ('name', models.CharField(blank=True, max_length=300)),
-                ('errors', models.JSONField(blank=True, default=list)),
-                ('status', models.CharField(choices=[('ready', 'Ready'), ('invalid', 'Has problems'), ('sent', 'Being imported'), ('imported', 'Imported'), ('updated', 'Updated'), ('failed', 'Not imported')], default='ready', max_length=16)),
-                ('payload_encrypted', models.TextField(blank=True, editable=False)),
-                ('needs_password_link', models.BooleanField(default=False)),
-                ('auth0_user_id', models.CharField(blank=True, max_length=255)),
-                ('existing_user_id', models.CharField(blank=True, max_length=255)),
-                ('member_added_at', models.DateTimeField(blank=True, null=True)),
-                ('link_mail_started_at', models.DateTimeField(blank=True, null=True)),
-                ('link_mailed_at', models.DateTimeField(blank=True, null=True)),
-                ('chunk', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='rows', to='usermigration.migrationchunk')),
-                ('migration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rows', to='usermigration.usermigration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.PositiveIntegerField(
+                        help_text="The user's line (CSV) or position (JSON)."
+                    ),
+                ),
+                ("email", models.CharField(blank=True, max_length=320)),
+                ("name", models.CharField(blank=True, max_length=300)),
+                ("errors", models.JSONField(blank=True, default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("ready", "Ready"),
+                            ("invalid", "Has problems"),
+                            ("sent", "Being imported"),
+                            ("imported", "Imported"),
+                            ("updated", "Updated"),
+                            ("failed", "Not imported"),
+                        ],
+                        default="ready",
+                        max_length=16,
+                    ),
+                ),
+                ("payload_encrypted", models.TextField(blank=True, editable=False)),
+                ("needs_password_link", models.BooleanField(default=False)),
+                ("auth0_user_id", models.CharField(blank=True, max_length=255)),
+                ("existing_user_id", models.CharField(blank=True, max_length=255)),
+                ("member_added_at", models.DateTimeField(blank=True, null=True)),
+                ("link_mail_started_at", models.DateTimeField(blank=True, null=True)),
+                ("link_mailed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "chunk",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="rows",
+                        to="usermigration.migrationchunk",
+                    ),
+                ),
+                (
+                    "migration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rows",
+                        to="usermigration.usermigration",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['migration', 'number'],
-                'indexes': [models.Index(fields=['migration', 'status'], name='migrationrow_status'), models.Index(fields=['migration', 'email'], name='migrationrow_email'), models.Index(fields=['chunk', 'status'], name='migrationrow_chunk_status')],
-                'constraints': [models.UniqueConstraint(fields=('migration', 'number'), name='unique_migration_row')],
+                "ordering": ["migration", "number"],
+                "indexes": [
+                    models.Index(fields=["migration", "status"], name="migrationrow_status"),
+                    models.Index(fields=["migration", "email"], name="migrationrow_email"),
+                    models.Index(fields=["chunk", "status"], name="migrationrow_chunk_status"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("migration", "number"), name="unique_migration_row"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='migrationchunk',
-            constraint=models.UniqueConstraint(fields=('migration', 'number'), name='unique_migration_chunk'),
+            model_name="migrationchunk",
+            constraint=models.UniqueConstraint(
+                fields=("migration", "number"), name="unique_migration_chunk"
+            ),
         ),
     ]

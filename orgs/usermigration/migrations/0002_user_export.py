@@ -6,35 +6,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgs', '0008_organization_history'),
-        ('usermigration', '0001_user_migration'),
+        ("orgs", "0008_organization_history"),
+        ("usermigration", "0001_user_migration"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='UserExport',
+            name="UserExport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_format', models.CharField(choices=[('csv', 'CSV (a header row, one user a line)'), ('json', 'JSON (one array of users)')], default='csv', max_length=8)),
-                ('status', models.CharField(choices=[('exporting', 'Exporting'), ('ready', 'Ready to download'), ('failed', 'Failed'), ('expired', 'Expired')], default='exporting', max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('problem', models.TextField(blank=True)),
-                ('jobs', models.JSONField(blank=True, default=list)),
-                ('members', models.JSONField(blank=True, default=dict)),
-                ('row_count', models.PositiveIntegerField(default=0)),
-                ('file_encrypted', models.TextField(blank=True, editable=False)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='user_exports', to='orgs.organization')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file_format",
+                    models.CharField(
+                        choices=[
+                            ("csv", "CSV (a header row, one user a line)"),
+                            ("json", "JSON (one array of users)"),
+                        ],
+                        default="csv",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("exporting", "Exporting"),
+                            ("ready", "Ready to download"),
+                            ("failed", "Failed"),
+                            ("expired", "Expired"),
+                        ],
+                        default="exporting",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("problem", models.TextField(blank=True)),
+                ("jobs", models.JSONField(blank=True, default=list)),
+                ("members", models.JSONField(blank=True, default=dict)),
+                ("row_count", models.PositiveIntegerField(default=0)),
+                ("file_encrypted", models.TextField(blank=True, editable=False)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="user_exports",
+                        to="orgs.organization",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['organization', 'status'], name='userexport_org_status'), models.Index(fields=['status', 'expires_at'], name='userexport_expiry')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["organization", "status"], name="userexport_org_status"),
+                    models.Index(fields=["status", "expires_at"], name="userexport_expiry"),
+                ],
             },
         ),
     ]
