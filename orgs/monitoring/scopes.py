@@ -207,6 +207,11 @@ GATEWAY_CALLS: tuple[GatewayCall, ...] = (
         "/self-service-profiles/{profileId}/sso-ticket/{id}/revoke",
         "delete:sso_access_tickets",
     ),
+    # User migration and export (orgs/usermigration): Auth0's bulk jobs.
+    GatewayCall("jobs.users_imports.create", "POST", "/jobs/users-imports", "create:users"),
+    GatewayCall("jobs.users_exports.create", "POST", "/jobs/users-exports", "read:users"),
+    GatewayCall("jobs.get", "GET", "/jobs/{id}", "read:users"),
+    GatewayCall("jobs.errors.get", "GET", "/jobs/{id}/errors", "read:users"),
     # Operations: the tenant checks and the log archive (a plain HTTP read).
     GatewayCall("emails.provider.get", "GET", "/emails/provider", "read:email_provider"),
     GatewayCall("log_streams.list", "GET", "/log-streams", "read:log_streams"),
