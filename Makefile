@@ -68,6 +68,7 @@ bench: $(DEV_STAMP)
 	$(PY) manage.py bench_org_list --orgs 10000 --ops 50000 --before --json
 	$(PY) manage.py bench_signup --runs 3 --json
 	$(PY) manage.py bench_redeploy --orgs 200 --json
+	$(PY) manage.py bench_user_migration --users 10000 --without-roles --json
 
 clean:
 	rm -rf $(VENV) var/staticfiles .pytest_cache .mypy_cache .ruff_cache
