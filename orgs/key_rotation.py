@@ -20,13 +20,17 @@ from django.db import models, transaction
 
 from orgs.models import Connection
 from orgs.secrets import newest_fernet, rotated
-from orgs.usermigration.models import UserExport
+from orgs.usermigration.models import MigrationRow, UserExport, UserMigration
 
 # Every model field that holds a FIELD_ENCRYPTION_KEYS ciphertext (orgs/secrets.py). The
 # self-service SSO pages (idp_selfservice) keep their secrets on the same Connection rows.
 ENCRYPTED_FIELDS: list[tuple[type[models.Model], str]] = [
     (Connection, "encrypted_secrets"),
     (UserExport, "file_encrypted"),  # an organization's users, exported (usermigration)
+    # A users file waiting for its rows to be read, and each row's user (password hash
+    # included) until its import job is done (usermigration).
+    (UserMigration, "upload_encrypted"),
+    (MigrationRow, "payload_encrypted"),
 ]
 DEFAULT_BATCH_SIZE = 200
 

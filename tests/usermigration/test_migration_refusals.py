@@ -153,3 +153,34 @@ def test_a_csv_reports_problems_by_its_own_column_names() -> None:
     assert field_words(json_file, "custom_password_hash.hash.value") == (
         "custom_password_hash.hash.value"
     )
+
+
+def test_a_key_rotation_re_encrypts_the_file_and_the_rows(
+    tenant: Any, own_db_org: Any, settings: Any
+) -> None:
+    from orgs.key_rotation import rotate_all
+    from orgs.secrets import decrypt_bytes, decrypt_options
+    from orgs.usermigration.models import MigrationRow, UserMigration
+
+    settings.FIELD_ENCRYPTION_KEYS = ["old-key"]
+    ready = upload_json(own_db_org, [{"email": "ann@initech.test", "name": "Ann"}])
+    waiting = migration_upload(
+        actor=None,
+        organization=own_db_org,
+        connection=own_connection(own_db_org),
+        file_name="later.csv",
+        data=b"Email\r\nbob@initech.test\r\n",
+        upsert=False,
+    )
+
+    settings.FIELD_ENCRYPTION_KEYS = ["new-key", "old-key"]
+    counts = {count.label: count.rotated for count in rotate_all(dry_run=False)}
+    assert counts["usermigration.UserMigration.upload_encrypted"] == 1, counts
+    assert counts["usermigration.MigrationRow.payload_encrypted"] == 1, counts
+
+    settings.FIELD_ENCRYPTION_KEYS = ["new-key"]
+    waiting.refresh_from_db()
+    assert decrypt_bytes(waiting.upload_encrypted).startswith(b"Email")
+    row = MigrationRow.objects.get(migration=ready)
+    assert decrypt_options(row.payload_encrypted)["email"] == "ann@initech.test"
+    assert UserMigration.objects.count() == 2
