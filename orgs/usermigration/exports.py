@@ -17,7 +17,6 @@ are merged, filtered and de-duplicated before the chosen file is written.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from datetime import timedelta
@@ -32,34 +31,19 @@ from orgs.auth0.locks import resource_lock
 from orgs.auth0.operations import jobs as auth0_jobs
 from orgs.auth0.operations.members import members_page
 from orgs.models import Connection, Organization, OrganizationConnection
-from orgs.secrets import decrypt_bytes, encrypt_bytes
+from orgs.secrets import decrypt_bytes
 from orgs.services.audit import audit
 from orgs.services.errors import ServiceError
+from orgs.usermigration.export_files import DOWNLOADED, EXPORT_FIELDS, finish_file, take_file
 from orgs.usermigration.models import ExportFormat, ExportStatus, UserExport
 from portal.models import User
-from portal.spreadsheets import csv_lines
 
 logger = logging.getLogger(__name__)
 
 EXPORT_TASK = "orgs.usermigration.export_tasks.advance_user_export"
 EXPORT_QUEUE = "auth0-bulk"
-# The user fields a customer gets (never a password hash: Auth0 never exports one).
-EXPORT_FIELDS = (
-    "user_id",
-    "email",
-    "email_verified",
-    "name",
-    "given_name",
-    "family_name",
-    "nickname",
-    "created_at",
-    "last_login",
-    "logins_count",
-    "blocked",
-)
-COLUMNS = (*EXPORT_FIELDS, "connection")
-# A job entry's status before Auth0 has it, and once its file is in the export.
-WAITING, DOWNLOADED = "waiting", "downloaded"
+# A job entry's status before Auth0 has it.
+WAITING = "waiting"
 RUNNING_JOB_STATES = ("pending", "processing")
 # An exporting export whose task has shown no progress for this long has stopped.
 STALLED_AFTER = timedelta(minutes=2)
@@ -241,9 +225,9 @@ def _advance_jobs(export: UserExport) -> float | None:
     members_left = _read_members(export) if export.members else False
     for entry in export.jobs:
         if entry["status"] == "completed" and not (entry["shared"] and members_left):
-            _take_file(export, entry, read.get(entry["job_id"]))
+            take_file(export, entry, read.get(entry["job_id"]))
     if all(entry["status"] == DOWNLOADED for entry in export.jobs):
-        _finish(export)
+        finish_file(export)
         return None
     if export.problem:
         export.problem = ""
@@ -298,95 +282,6 @@ def _read_members(export: UserExport) -> bool:
         members.update(user_ids=found, cursor=cursor)
         export.save(update_fields=["members"])
     return not members["complete"]
-
-
-def _take_file(export: UserExport, entry: dict[str, Any], job: auth0_jobs.JobStatus | None) -> None:
-    """Add the finished job's users to those taken so far, in one save with its status."""
-    if job is None or not job.location:
-        job = auth0_jobs.read_job(entry["job_id"])  # a fresh location: the old one expires
-    data = auth0_jobs.download_export(job.location)
-    members = set(export.members.get("user_ids", [])) if entry["shared"] else None
-    taken = _taken_users(export)
-    seen = {user["user_id"] for user in taken}
-    for raw in _file_users(data):
-        user = _exported_user(raw, entry["connection"])
-        if user["user_id"] in seen or (members is not None and user["user_id"] not in members):
-            continue
-        seen.add(user["user_id"])
-        taken.append(user)
-    entry.update(status=DOWNLOADED, percentage_done=100, time_left_seconds=0)
-    export.file_encrypted = encrypt_bytes(_json_lines(taken))
-    export.row_count = len(taken)
-    export.save(update_fields=["jobs", "file_encrypted", "row_count"])
-
-
-def _file_users(data: bytes) -> list[dict[str, Any]]:
-    try:
-        users = [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
-    except ValueError as exc:
-        raise Auth0Error("The export's file is not JSON lines.", code="bad_file") from exc
-    return [user for user in users if isinstance(user, dict)]
-
-
-def _exported_user(raw: dict[str, Any], connection: str) -> dict[str, Any]:
-    """Only the fields we asked for, in a fixed order, whatever else the file carries."""
-    user: dict[str, Any] = {name: raw.get(name) for name in EXPORT_FIELDS}
-    user["user_id"] = str(user["user_id"] or "")
-    user["blocked"] = bool(user["blocked"])  # Auth0 leaves it out for users not blocked
-    user["connection"] = connection
-    return user
-
-
-def _taken_users(export: UserExport) -> list[dict[str, Any]]:
-    if not export.file_encrypted:
-        return []
-    text = decrypt_bytes(export.file_encrypted).decode("utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
-def _json_lines(users: list[dict[str, Any]]) -> bytes:
-    return "".join(json.dumps(user, ensure_ascii=False) + "\n" for user in users).encode()
-
-
-def _finish(export: UserExport) -> None:
-    users = _taken_users(export)
-    written = _csv_file(users) if export.file_format == ExportFormat.CSV else _json_file(users)
-    now = timezone.now()
-    export.file_encrypted = encrypt_bytes(written)
-    export.row_count = len(users)
-    export.status = ExportStatus.READY
-    export.problem = ""
-    export.finished_at = now
-    export.expires_at = now + timedelta(days=settings.USER_EXPORT_KEEP_DAYS)
-    export.save(
-        update_fields=[
-            "file_encrypted",
-            "row_count",
-            "status",
-            "problem",
-            "finished_at",
-            "expires_at",
-        ]
-    )
-
-
-def _csv_file(users: list[dict[str, Any]]) -> bytes:
-    rows = ([_csv_cell(user.get(column)) for column in COLUMNS] for user in users)
-    return "".join(csv_lines(COLUMNS, rows)).encode("utf-8")
-
-
-def _csv_cell(value: Any) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value  # csv_lines makes a cell a spreadsheet would run as a formula safe
-
-
-def _json_file(users: list[dict[str, Any]]) -> bytes:
-    # One array, a user a line: valid JSON that still reads well in a text editor.
-    lines = ",\n".join(json.dumps(user, ensure_ascii=False) for user in users)
-    return (f"[\n{lines}\n]\n" if users else "[]\n").encode("utf-8")
 
 
 def _wait(export: UserExport, problem: str, seconds: float) -> float:

@@ -21,9 +21,9 @@ from orgs.key_rotation import rotate_field
 from orgs.models import AuditEvent, Connection, Organization, OrganizationConnection
 from orgs.secrets import decrypt_bytes
 from orgs.services.errors import ServiceError
+from orgs.usermigration.export_files import COLUMNS
 from orgs.usermigration.export_tasks import advance_user_export
 from orgs.usermigration.exports import (
-    COLUMNS,
     EXPORT_TASK,
     expire_old_exports,
     export_file,

@@ -21,8 +21,8 @@ from django.views.decorators.http import require_POST
 
 from orgs.models import Organization
 from orgs.services.errors import ServiceError
+from orgs.usermigration.export_files import COLUMNS
 from orgs.usermigration.exports import (
-    COLUMNS,
     export_continue,
     export_download,
     export_request,
