@@ -10,7 +10,6 @@ the page the person was on."""
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any, cast
 
 from django.contrib import messages
@@ -31,26 +30,20 @@ from orgs.usermigration.confirm import migration_confirm
 from orgs.usermigration.forms import ConfirmForm, MappingForm, MigrationUploadForm
 from orgs.usermigration.mapping import guess_mapping, mapping_problems
 from orgs.usermigration.models import MigrationStatus, RowStatus, UserMigration
-from orgs.usermigration.progress import is_stalled, migration_progress, roles_seconds
 from orgs.usermigration.results import results_lines
 from orgs.usermigration.targets import import_targets
 from orgs.usermigration.upload import migration_discard, migration_map, migration_upload
+from orgs.usermigration.views import panels
 from orgs.views.access import get_organization_for
 from orgs.views.tabs import render_tab
-from orgs.views.timeline import POLL_EVERY
 from portal.confirm import Confirmation, render_confirmation
 from portal.models import User
 
 TAB = "usermigration:index"
 MIGRATIONS_PER_PAGE = 25
 LISTED_EXPORTS = 10
-PROBLEM_ROWS_PER_PAGE = 50
-PROBLEM_KINDS_SHOWN = 20
-FAILED_ROWS_SHOWN = 50
 PREVIEW_ROWS = 3
 PREVIEW_CHARACTERS = 40
-RUNNING = (MigrationStatus.CHECKING, MigrationStatus.IMPORTING)
-PROGRESS = (MigrationStatus.IMPORTING, MigrationStatus.FINISHED)
 REFUSED = 400
 
 # The example the upload page offers (docs/user-migration-example.csv holds the same).
@@ -233,9 +226,9 @@ def _render_detail(
 ) -> HttpResponse:
     context: dict[str, Any] = {"migration": migration, "action_error": action_error}
     if migration.status == MigrationStatus.CHECKED:
-        context |= _report_context(request, migration, confirm_form)
+        context |= panels.report_context(request, migration, confirm_form)
     else:
-        context |= _live_context(migration)
+        context |= panels.live_context(migration)
     failed = bool(action_error) or bool(confirm_form and confirm_form.errors)
     status = REFUSED if failed else 200
     return render_tab(request, org, TAB, "usermigration/detail.html", context, status=status)
@@ -247,102 +240,16 @@ def migration_status(request: HttpRequest, pk: int, migration_id: int) -> HttpRe
     to another kind of page (the check became the report), the whole page is loaded."""
     org, migration = _migration_for(request, pk, migration_id)
     shown = request.GET.get("shown", "")
-    if not _same_panel(shown, MigrationStatus(migration.status)):
+    if not panels.same_panel(shown, MigrationStatus(migration.status)):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = _detail_url(migration)
         return response
     template = (
         "usermigration/partials/progress.html"
-        if migration.status in PROGRESS
+        if migration.status in panels.PROGRESS
         else "usermigration/partials/checking.html"
     )
-    return render(request, template, {"org": org, **_live_context(migration)})
-
-
-def _same_panel(shown: str, status: MigrationStatus) -> bool:
-    if shown in PROGRESS:
-        return status in PROGRESS
-    return shown == status
-
-
-def _report_context(
-    request: HttpRequest, migration: UserMigration, form: ConfirmForm | None
-) -> dict[str, Any]:
-    rows = migration.rows
-    without_hash = rows.filter(status=RowStatus.READY, needs_password_link=True).count()
-    problem_rows = rows.filter(status=RowStatus.INVALID).order_by("number")
-    page = Paginator(problem_rows, PROBLEM_ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    return {
-        "without_hash": without_hash,
-        "problem_kinds": _problem_kinds(migration),
-        "problem_page": page,
-        "confirm_form": form or ConfirmForm(rows_without_hash=without_hash),
-        "confirm_button": f"Import {_users(migration.ready_rows)}",
-        "roles_time": _roles_time(migration.ready_rows),
-    }
-
-
-def _roles_time(users: int) -> str:
-    """How much longer roles make the import, when that is worth saying ("" otherwise)."""
-    seconds = roles_seconds(users)
-    return _time_left(int(seconds)) if seconds >= 60 else ""
-
-
-def _problem_kinds(migration: UserMigration) -> list[dict[str, Any]]:
-    """The kinds of problem in the file, by the field they are about, most frequent first,
-    each with how many users have it and one of its messages (messages quote the value,
-    so no two bad addresses read alike)."""
-    users: Counter[str] = Counter()
-    example: dict[str, str] = {}
-    invalid = migration.rows.filter(status=RowStatus.INVALID).order_by("number")
-    for errors in invalid.values_list("errors", flat=True).iterator(chunk_size=2_000):
-        for error in errors or []:
-            example.setdefault(error.get("field", ""), error.get("message", ""))
-        users.update({error.get("field", "") for error in errors or []})
-    return [
-        {"field": field, "example": example[field], "rows": count}
-        for field, count in users.most_common(PROBLEM_KINDS_SHOWN)
-    ]
-
-
-def _live_context(migration: UserMigration) -> dict[str, Any]:
-    running = migration.status in RUNNING
-    context: dict[str, Any] = {
-        "migration": migration,
-        "stalled": is_stalled(migration),
-        "status_url": reverse(
-            "usermigration:status", args=[migration.organization_id, migration.pk]
-        ),
-        "shown": migration.status,
-        # Left out once nothing runs, so a finished page stops asking.
-        "poll_every": POLL_EVERY if running else "",
-    }
-    if migration.status in PROGRESS:
-        progress = migration_progress(migration)
-        failed_rows = migration.rows.filter(status=RowStatus.FAILED).order_by("number")
-        context |= {
-            "progress": progress,
-            "time_left": _time_left(progress.eta_seconds),
-            "failed_rows": list(failed_rows[:FAILED_ROWS_SHOWN]),
-        }
-    return context
-
-
-def _time_left(seconds: int | None) -> str:
-    if seconds is None:
-        return "working it out"
-    if seconds < 60:
-        return "less than a minute"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"about {minutes} minute{'' if minutes == 1 else 's'}"
-    hours, minutes = divmod(minutes, 60)
-    hour_words = f"{hours} hour{'' if hours == 1 else 's'}"
-    return f"about {hour_words}" + (f" {minutes} minutes" if minutes > 1 else "")
-
-
-def _users(count: int) -> str:
-    return f"{count:,} user{'' if count == 1 else 's'}"
+    return render(request, template, {"org": org, **panels.live_context(migration)})
 
 
 # -- the changes ----------------------------------------------------------------------------
@@ -367,7 +274,7 @@ def migration_confirm_view(request: HttpRequest, pk: int, migration_id: int) -> 
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
-            messages.success(request, f"Importing {_users(confirmed.ready_rows)}.")
+            messages.success(request, f"Importing {panels.users(confirmed.ready_rows)}.")
             return redirect(_detail_url(migration))
     return _render_detail(request, org, migration, confirm_form=form)
 
