@@ -7,6 +7,7 @@ from django.db import transaction
 
 from orgs.services.audit import audit
 from orgs.services.errors import ServiceError
+from orgs.usermigration.membership import MAIL_REFUSED, NO_APPLICATION
 from orgs.usermigration.models import (
     ChunkStatus,
     MigrationStatus,
@@ -23,9 +24,12 @@ def migration_continue(*, actor: User | None, migration: UserMigration) -> None:
     problem (a failed check, a refusal from Auth0)."""
     with transaction.atomic():
         locked = UserMigration.objects.select_for_update().get(pk=migration.pk)
-        stopped = bool(locked.problem) and locked.status in (
-            MigrationStatus.CHECKING,
-            MigrationStatus.IMPORTING,
+        # A problem that ended the task's passes (a refusal, a failed check); the mail
+        # server's or a missing application's leave them running, so they are not here.
+        stopped = (
+            bool(locked.problem)
+            and locked.problem not in (MAIL_REFUSED, NO_APPLICATION)
+            and locked.status in (MigrationStatus.CHECKING, MigrationStatus.IMPORTING)
         )
         if not (is_stalled(locked) or stopped):
             raise ServiceError("This migration is running; there is nothing to continue.")
@@ -46,6 +50,8 @@ def migration_retry_failed_jobs(*, actor: User | None, migration: UserMigration)
     returns how many. Rows Auth0 refused one by one are not retried: the file must change."""
     with transaction.atomic():
         locked = UserMigration.objects.select_for_update().get(pk=migration.pk)
+        # A migration still importing has its task running: it picks the chunks up.
+        running = locked.status == MigrationStatus.IMPORTING and not is_stalled(locked)
         failed = list(locked.chunks.filter(status=ChunkStatus.FAILED))
         if not failed:
             raise ServiceError("No import job of this migration failed.")
@@ -65,5 +71,6 @@ def migration_retry_failed_jobs(*, actor: User | None, migration: UserMigration)
             migration=locked.pk,
             jobs=len(failed),
         )
-        transaction.on_commit(lambda: send_migration_task(locked.pk))
+        if not running:
+            transaction.on_commit(lambda: send_migration_task(locked.pk))
     return len(failed)

@@ -41,7 +41,6 @@ from orgs.usermigration.models import (
 PASS_SECONDS = 20.0
 POLL_SECONDS = 2.0
 LOCK_KIND = "user_migration"
-ACTIVE = (ChunkStatus.SUBMITTING, ChunkStatus.SUBMITTED)
 SUBMIT_REFUSED = "Auth0 refused the import job: {reason}"
 STOPPED = (
     "Auth0 refused a step of this migration, so it has stopped. Nothing is lost: "
@@ -56,7 +55,7 @@ def migration_advance(migration_id: int, *, pass_seconds: float = PASS_SECONDS) 
         with resource_lock(LOCK_KIND, str(migration_id)):
             return _pass(migration_id, time.monotonic() + pass_seconds)
     except LockBusy:
-        return POLL_SECONDS  # another pass runs; look again shortly
+        return None  # another pass runs, and its chain goes on: this extra one ends
     except RateLimited as exc:
         return max((exc.retry_at or 0) - time.time(), 0.5)
     except Auth0Error as exc:
@@ -84,10 +83,10 @@ def _pass(migration_id: int, deadline: float) -> float | None:
         return None
     _read_jobs(migration)
     _send_jobs(migration)
-    more_members = finish_members(migration, deadline)
+    members_due = finish_members(migration, deadline)
     if _finish_if_done(migration):
         return None
-    return 0.0 if more_members else POLL_SECONDS
+    return POLL_SECONDS if members_due is None else members_due
 
 
 def _read_jobs(migration: UserMigration) -> None:

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 
 from orgs.usermigration.hashes import bcrypt_problem, hash_problem
+from orgs.usermigration.quoting import quoted
 from orgs.usermigration.reading import SourceUser, json_kind
 
 PROFILE_LIMIT_BYTES = 10 * 1024
@@ -149,7 +150,7 @@ def _check_email(row: RowCheck) -> None:
     try:
         _email_validator(email)
     except ValidationError:
-        row.add_error("email", f"'{email}' is not a valid email address.")
+        row.add_error("email", f"{quoted(email, first=True)} is not a valid email address.")
 
 
 def _check_texts(row: RowCheck) -> None:
@@ -171,7 +172,7 @@ def _check_booleans(row: RowCheck) -> None:
     for key in ("email_verified", "blocked"):
         value = row.record.get(key)
         if value is not None and not isinstance(value, bool):
-            shown = f"'{value}'" if isinstance(value, str) else json_kind(value)
+            shown = quoted(value) if isinstance(value, str) else json_kind(value)
             row.add_error(key, f"{key} must be true or false, not {shown}.")
 
 

@@ -87,12 +87,12 @@ def _roles(role_names: list[str]) -> list[Role]:
 
 
 def _leave_out_rows_without_hash(migration: UserMigration) -> None:
-    rows = migration.rows.filter(status=RowStatus.READY, needs_password_link=True)
-    for row in rows.only("pk", "errors"):
-        row.errors = [*row.errors, {"field": "password", "message": LEFT_OUT_NO_HASH}]
-        row.status = RowStatus.INVALID
-        row.payload_encrypted = ""
-        row.save(update_fields=["errors", "status", "payload_encrypted"])
+    # A ready row has no errors, so one UPDATE gives every such row the same one.
+    migration.rows.filter(status=RowStatus.READY, needs_password_link=True).update(
+        errors=[{"field": "password", "message": LEFT_OUT_NO_HASH}],
+        status=RowStatus.INVALID,
+        payload_encrypted="",
+    )
 
 
 def _plan_chunks(migration: UserMigration) -> int:

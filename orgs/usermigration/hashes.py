@@ -14,6 +14,8 @@ import binascii
 import re
 from typing import Any
 
+from orgs.usermigration.quoting import quoted
+
 ALGORITHMS: tuple[str, ...] = (
     "argon2",
     "bcrypt",
@@ -105,7 +107,8 @@ def hash_problem(custom: Any) -> Problem | None:
         return f"{_ROOT}.algorithm", "The hash has no algorithm: say which one made it."
     if algorithm not in ALGORITHMS:
         return f"{_ROOT}.algorithm", (
-            f"The algorithm '{algorithm}' is not one Auth0 can import: use {', '.join(ALGORITHMS)}."
+            f"The algorithm {quoted(str(algorithm))} is not one Auth0 can import: use "
+            f"{', '.join(ALGORITHMS)}."
         )
     unknown = sorted(set(custom) - {"algorithm", "hash", "password"})
     if unknown:
@@ -137,7 +140,7 @@ def _password_problem(password: Any) -> Problem | None:
     encoding = password.get("encoding", "utf8")
     if encoding not in PASSWORD_ENCODINGS:
         return path, (
-            f"The password encoding '{encoding}' is not one Auth0 knows: use "
+            f"The password encoding {quoted(str(encoding))} is not one Auth0 knows: use "
             f"{', '.join(PASSWORD_ENCODINGS)}."
         )
     return None
@@ -154,7 +157,8 @@ def _hash_object_problem(algorithm: str, hash_: Any) -> Problem | None:
     encoding = hash_.get("encoding", "utf8" if algorithm in SELF_DESCRIBING else "hex")
     if encoding not in ENCODINGS:
         return f"{_ROOT}.hash.encoding", (
-            f"The hash encoding '{encoding}' is not one Auth0 knows: use hex, base64 or utf8."
+            f"The hash encoding {quoted(str(encoding))} is not one Auth0 knows: "
+            "use hex, base64 or utf8."
         )
     if algorithm in SELF_DESCRIBING:
         return _self_describing_problem(algorithm, hash_, value, encoding)
@@ -226,7 +230,8 @@ def _salt_problem(salt: Any) -> Problem | None:
     encoding = salt.get("encoding", "utf8")
     if encoding not in ENCODINGS:
         return f"{path}.encoding", (
-            f"The salt encoding '{encoding}' is not one Auth0 knows: use hex, base64 or utf8."
+            f"The salt encoding {quoted(str(encoding))} is not one Auth0 knows: "
+            "use hex, base64 or utf8."
         )
     if _decoded(salt["value"], encoding) is None:
         return f"{path}.value", f"The salt is not valid {encoding}."
@@ -267,7 +272,7 @@ def _digest_problem(
 
 def _hmac_problem(hash_: dict[str, Any]) -> Problem | None:
     digest = hash_.get("digest")
-    if digest not in HMAC_DIGEST_BYTES:
+    if not isinstance(digest, str) or digest not in HMAC_DIGEST_BYTES:
         return f"{_ROOT}.hash.digest", (
             "An HMAC hash needs its digest: one of " + ", ".join(HMAC_DIGEST_BYTES) + "."
         )
@@ -277,7 +282,8 @@ def _hmac_problem(hash_: dict[str, Any]) -> Problem | None:
     key_encoding = key.get("encoding", "utf8")
     if key_encoding not in ENCODINGS:
         return f"{_ROOT}.hash.key.encoding", (
-            f"The key encoding '{key_encoding}' is not one Auth0 knows: use hex, base64 or utf8."
+            f"The key encoding {quoted(str(key_encoding))} is not one Auth0 knows: "
+            "use hex, base64 or utf8."
         )
     if _decoded(key["value"], key_encoding) is None:
         return f"{_ROOT}.hash.key.value", f"The HMAC key is not valid {key_encoding}."

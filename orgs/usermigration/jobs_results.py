@@ -90,12 +90,11 @@ def _own_user_id(row: MigrationRow) -> str:
 
 
 def _imported_earlier(rows: Iterable[MigrationRow]) -> set[str]:
-    """Emails of `rows` whose user is in Auth0 under the row's own id."""
-    wanted = {_own_user_id(row): row.email for row in rows if not row.existing_user_id}
-    wanted.pop("", None)
-    ids = list(wanted)
+    """Emails of `rows` whose user is in Auth0 under the row's own id. Read one by one
+    (user search lags behind a fresh import; this path is rare: a job sent again)."""
     found: set[str] = set()
-    for start in range(0, len(ids), users_api.MAX_USERS_PER_SEARCH):
-        users = users_api.users_by_ids(ids[start : start + users_api.MAX_USERS_PER_SEARCH])
-        found |= {wanted[uid] for uid in users if uid in wanted}
+    for row in rows:
+        user_id = "" if row.existing_user_id else _own_user_id(row)
+        if user_id and users_api.get_user(user_id) is not None:
+            found.add(row.email)
     return found

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orgs.usermigration.hashes import ALGORITHMS, ENCODINGS, SALT_POSITIONS, SELF_DESCRIBING
+from orgs.usermigration.quoting import quoted
 from orgs.usermigration.reading import CsvFile, SourceUser
 
 
@@ -242,7 +243,9 @@ def _hash_mapping_problems(mapping: CsvMapping) -> list[tuple[str, str]]:
         ("salt_position", mapping.salt_position, SALT_POSITIONS),
     ):
         if value not in allowed:
-            problems.append((name, f"'{value}' is not one of {', '.join(allowed)}."))
+            problems.append(
+                (name, f"{quoted(value, first=True)} is not one of {', '.join(allowed)}.")
+            )
     if mapping.algorithm in ("md4", "md5", "sha1", "sha256", "sha512") and (
         mapping.hash_encoding == "utf8"
     ):
@@ -279,6 +282,8 @@ def _user(number: int, row: dict[str, str], mapping: CsvMapping) -> SourceUser:
                 problems.append(
                     (target, f"{target} is not valid JSON: {exc.msg} at column {exc.colno}.")
                 )
+            except (ValueError, RecursionError):  # huge numbers, deep nesting
+                problems.append((target, f"{target} nests too deeply or holds a huge number."))
     if value := cell("password_hash_value"):
         algorithm = cell("password_algorithm") or mapping.algorithm
         record["custom_password_hash"] = _custom_hash(

@@ -31,24 +31,33 @@ from orgs.usermigration.models import (
 log = logging.getLogger(__name__)
 
 MEMBERS_PER_CALL = 50
-MAIL_REFUSED = "The mail server refused the password links; they are tried again every few seconds."
+# How long the links wait when the mail server refuses them (each try costs a ticket).
+MAIL_WAIT_SECONDS = 30.0
+MAIL_REFUSED = "The mail server refused the password links; they are tried again every 30 seconds."
+NO_APPLICATION = (
+    "The application the password links lead to is gone, so the links wait. Staff can add "
+    "an application that accepts invitations; the links then go out."
+)
 IMPORTED = (RowStatus.IMPORTED, RowStatus.UPDATED)
 
 
-def finish_members(migration: UserMigration, deadline: float) -> bool:
-    """Do the member and link steps of completed chunks until `deadline`; True when some
-    are left for the next pass."""
+def finish_members(migration: UserMigration, deadline: float) -> float | None:
+    """Do the member and link steps of completed chunks until `deadline`. Returns when the
+    next pass should come for them: 0 when time ran out with work left, MAIL_WAIT_SECONDS
+    when the mail server (or a missing application) holds the links up, None when none
+    is left."""
     org_id = migration.organization.auth0_id
     if not org_id:
-        return False  # the organization is not in Auth0 (yet): wait
+        return None  # the organization is not in Auth0 (yet): wait
     role_ids = [role.auth0_id for role in migration.roles.all()]
     for chunk in migration.chunks.filter(status=ChunkStatus.COMPLETED).order_by("number"):
         if not _add_members(migration, chunk, org_id, role_ids, deadline):
-            return True
-        if not _mail_links(migration, chunk, org_id, deadline):
-            return True
+            return 0.0
+        links = _mail_links(migration, chunk, org_id, deadline)
+        if links is not True:
+            return links
         _close_chunk(chunk)
-    return False
+    return None
 
 
 def _add_members(
@@ -107,16 +116,18 @@ def _record_members(migration: UserMigration, rows: list[MigrationRow]) -> None:
 
 def _mail_links(
     migration: UserMigration, chunk: MigrationChunk, org_id: str, deadline: float
-) -> bool:
+) -> bool | float:
+    """True once every link of the chunk is mailed; else when to come back (0: now)."""
     waiting = chunk.rows.filter(
         status=RowStatus.IMPORTED, needs_password_link=True, link_mail_started_at__isnull=True
     )
     application = migration.application
     for row in waiting.order_by("number").iterator():
         if time.monotonic() >= deadline:
-            return False
-        if application is None:
-            break
+            return 0.0
+        if application is None:  # removed since the confirmation: say so, lose no link
+            UserMigration.objects.filter(pk=migration.pk).update(problem=NO_APPLICATION)
+            return MAIL_WAIT_SECONDS
         ticket = users_api.password_change_ticket(
             user_id=row.auth0_user_id,
             organization_id=org_id,
@@ -128,7 +139,7 @@ def _mail_links(
         ):
             continue  # another pass took it
         if not _mail_link(migration, row, ticket):
-            return False
+            return MAIL_WAIT_SECONDS
     return True
 
 

@@ -102,6 +102,11 @@ def read_json_users(data: bytes) -> list[SourceUser]:
         raise FileRefused(
             f"The file is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
         ) from None
+    except (ValueError, RecursionError):  # a number of thousands of digits, deep nesting
+        raise FileRefused(
+            "The file is JSON that cannot be read as users: it nests too deeply or holds a "
+            "number too long."
+        ) from None
     if not isinstance(parsed, list):
         raise FileRefused(
             'The file is JSON but not a list of users: it should start with "[" and hold one '

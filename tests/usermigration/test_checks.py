@@ -216,3 +216,20 @@ def test_a_hundred_thousand_rows_are_checked() -> None:
 
     assert len(rows) == 100_000
     assert all(not row.errors for row in rows)
+
+
+def test_a_hash_shifted_into_another_column_is_never_quoted_back() -> None:
+    """A stray comma in a CSV row moves the hash into the algorithm or email column."""
+    from orgs.usermigration.quoting import NOT_SHOWN
+
+    hashed = "$2b$04$abcdefghijklmnopqrstuOe1XmzqM2K2bLvXUJ8uAyCmfQnhv9xJW"
+    users = [
+        SourceUser(2, {"email": "ann@x.test", "custom_password_hash": {"algorithm": hashed}}),
+        SourceUser(3, {"email": hashed}),
+        SourceUser(4, {"email": "bob@x.test", "email_verified": "ZmFrZS1oYXNoLWJhc2U2NC12YWx1ZQ=="}),
+    ]
+    rows = check_users(users)
+    messages = [error["message"] for row in rows for error in row.errors]
+    assert messages and all(hashed not in message for message in messages)
+    assert all("ZmFrZS1oYXNo" not in message for message in messages)
+    assert sum(NOT_SHOWN in message.lower() for message in messages) == 3

@@ -74,4 +74,6 @@ class UserExport(models.Model):
 
     @property
     def downloadable(self) -> bool:
-        return self.status == ExportStatus.READY and bool(self.file_encrypted)
+        # Ready means the file is there (expiry erases it and says EXPIRED), so lists
+        # never load the file itself (`defer("file_encrypted")`) to tell.
+        return self.status == ExportStatus.READY

@@ -64,7 +64,9 @@ class ExportRequestForm(PortalForm):
 def _export_for(request: HttpRequest, pk: int, export_id: int) -> tuple[Organization, UserExport]:
     org = get_organization_for(request, pk)
     export = get_object_or_404(
-        UserExport.objects.select_related("requested_by"), pk=export_id, organization=org
+        UserExport.objects.select_related("requested_by").defer("file_encrypted"),
+        pk=export_id,
+        organization=org,
     )
     return org, export
 
@@ -75,7 +77,8 @@ def _detail_url(export: UserExport) -> str:
 
 def recent_exports(org: Organization) -> list[UserExport]:
     """What templates/usermigration/partials/export_list.html lists (as `exports`)."""
-    return list(org.user_exports.select_related("requested_by")[:LISTED_EXPORTS])
+    exports = org.user_exports.select_related("requested_by").defer("file_encrypted")
+    return list(exports[:LISTED_EXPORTS])
 
 
 @login_required

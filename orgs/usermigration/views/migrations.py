@@ -34,6 +34,7 @@ from orgs.usermigration.results import results_lines
 from orgs.usermigration.targets import import_targets
 from orgs.usermigration.upload import migration_discard, migration_map, migration_upload
 from orgs.usermigration.views import panels
+from orgs.usermigration.views.exports import recent_exports
 from orgs.views.access import get_organization_for
 from orgs.views.tabs import render_tab
 from portal.confirm import Confirmation, render_confirmation
@@ -41,7 +42,6 @@ from portal.models import User
 
 TAB = "usermigration:index"
 MIGRATIONS_PER_PAGE = 25
-LISTED_EXPORTS = 10
 PREVIEW_ROWS = 3
 PREVIEW_CHARACTERS = 40
 REFUSED = 400
@@ -66,7 +66,10 @@ def _migration_for(
 ) -> tuple[Organization, UserMigration]:
     org = get_organization_for(request, pk)
     migration = get_object_or_404(
-        UserMigration.objects.select_related("connection", "uploaded_by", "confirmed_by"),
+        # The stored file (up to 100 MB) is read only where it is needed (the mapping).
+        UserMigration.objects.select_related("connection", "uploaded_by", "confirmed_by").defer(
+            "upload_encrypted"
+        ),
         pk=migration_id,
         organization=org,
     )
@@ -85,6 +88,7 @@ def migration_index(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_organization_for(request, pk)
     migrations = (
         org.user_migrations.select_related("connection", "uploaded_by")
+        .defer("upload_encrypted")
         .exclude(status=MigrationStatus.DISCARDED)
         .annotate(
             imported_count=Count(
@@ -98,7 +102,7 @@ def migration_index(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "page": page,
         "refusal": import_targets(org).refusal,
-        "exports": org.user_exports.select_related("requested_by")[:LISTED_EXPORTS],
+        "exports": recent_exports(org),
     }
     return render_tab(request, org, TAB, "usermigration/index.html", context)
 

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.urls import reverse
 
+from orgs.usermigration.advance import STOPPED
 from orgs.usermigration.forms import ConfirmForm
 from orgs.usermigration.models import MigrationStatus, RowStatus, UserMigration
 from orgs.usermigration.progress import is_stalled, migration_progress, roles_seconds
@@ -73,6 +74,8 @@ def live_context(migration: UserMigration) -> dict[str, Any]:
     context: dict[str, Any] = {
         "migration": migration,
         "stalled": is_stalled(migration),
+        # Stopped on a refusal (its problem says which): Continue at once, not after 2 min.
+        "stopped": migration.problem == STOPPED,
         "status_url": reverse(
             "usermigration:status", args=[migration.organization_id, migration.pk]
         ),
