@@ -337,6 +337,9 @@ USER_MIGRATION_CONCURRENT_JOBS: int = env.int("USER_MIGRATION_CONCURRENT_JOBS", 
 USER_MIGRATION_LINK_TTL_SECONDS: int = env.int(
     "USER_MIGRATION_LINK_TTL_SECONDS", default=7 * 24 * 3600
 )
+# A users file never confirmed is discarded after this many days, and a finished
+# migration's failed jobs can be tried again for as long (then their users' data goes).
+USER_MIGRATION_KEEP_DAYS: int = env.int("USER_MIGRATION_KEEP_DAYS", default=7)
 RECONCILE_SECONDS: float = env.float("RECONCILE_SECONDS", default=3600.0)
 # Beat's reconcile repairs drift (records the operations) instead of only reporting it.
 RECONCILE_FIX: bool = env.bool("RECONCILE_FIX", default=False)
@@ -425,6 +428,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orgs.repository.tasks.retry_config_commits",
         "schedule": ORG_CONFIG_COMMIT_RETRY_SECONDS,
         "options": {"queue": "default", "expires": ORG_CONFIG_COMMIT_RETRY_SECONDS},
+    },
+    "expire-user-migrations": {
+        "task": "orgs.usermigration.tasks.expire_user_migrations",
+        "schedule": 24 * 3600.0,
+        "options": {"queue": "default", "expires": 3600.0},
     },
     "expire-user-exports": {
         "task": "orgs.usermigration.export_tasks.expire_user_exports",

@@ -3,19 +3,25 @@ its failed jobs again."""
 
 from __future__ import annotations
 
-from django.db import transaction
+from datetime import timedelta
 
-from orgs.services.audit import audit
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from orgs.services.audit import acting_as, audit
 from orgs.services.errors import ServiceError
 from orgs.usermigration.membership import MAIL_REFUSED, NO_APPLICATION
 from orgs.usermigration.models import (
     ChunkStatus,
+    MigrationRow,
     MigrationStatus,
     RowStatus,
     UserMigration,
 )
 from orgs.usermigration.progress import is_stalled
 from orgs.usermigration.tasks import send_migration_task
+from orgs.usermigration.upload import migration_discard
 from portal.models import User
 
 
@@ -55,6 +61,12 @@ def migration_retry_failed_jobs(*, actor: User | None, migration: UserMigration)
         failed = list(locked.chunks.filter(status=ChunkStatus.FAILED))
         if not failed:
             raise ServiceError("No import job of this migration failed.")
+        kept = locked.rows.filter(chunk__in=failed, status=RowStatus.FAILED)
+        if not kept.exclude(payload_encrypted="").exists():
+            raise ServiceError(
+                f"These users' data was erased {settings.USER_MIGRATION_KEEP_DAYS} days after "
+                "the import finished. Upload the file again to import them."
+            )
         for chunk in failed:
             chunk.rows.filter(status=RowStatus.FAILED).exclude(payload_encrypted="").update(
                 status=RowStatus.SENT, errors=[]
@@ -74,3 +86,28 @@ def migration_retry_failed_jobs(*, actor: User | None, migration: UserMigration)
         if not running:
             transaction.on_commit(lambda: send_migration_task(locked.pk))
     return len(failed)
+
+
+def expire_idle_migrations() -> int:
+    """Beat, daily: what a migration keeps of its users' data (the file, the rows' users
+    with their password hashes) goes once nobody can use it any more: a file never
+    confirmed after USER_MIGRATION_KEEP_DAYS is discarded, and a finished migration's
+    failed jobs can no longer be tried again after as long. Returns how many changed."""
+    cutoff = timezone.now() - timedelta(days=settings.USER_MIGRATION_KEEP_DAYS)
+    idle = UserMigration.objects.filter(
+        status__in=[MigrationStatus.MAPPING, MigrationStatus.CHECKED], created_at__lt=cutoff
+    )
+    changed = 0
+    for migration in idle.defer("upload_encrypted"):
+        with acting_as("system (unconfirmed for too long)"):
+            migration_discard(actor=None, migration=migration)
+        changed += 1
+    finished = UserMigration.objects.filter(
+        status=MigrationStatus.FINISHED, finished_at__lt=cutoff
+    ).values_list("pk", flat=True)
+    changed += (
+        MigrationRow.objects.filter(migration_id__in=list(finished))
+        .exclude(payload_encrypted="")
+        .update(payload_encrypted="")
+    )
+    return changed

@@ -33,6 +33,19 @@ def advance_user_migration(migration_id: int) -> float | None:
     return delay
 
 
+@shared_task(
+    name="orgs.usermigration.tasks.expire_user_migrations",
+    queue="default",
+    ignore_result=True,
+    soft_time_limit=300,
+    time_limit=330,
+)
+def expire_user_migrations() -> int:
+    from orgs.usermigration.actions import expire_idle_migrations
+
+    return expire_idle_migrations()
+
+
 def send_migration_task(migration_id: int, *, countdown: float = 0.0) -> None:
     celery_app.send_task(
         MIGRATION_TASK, args=(migration_id,), queue=BULK_QUEUE, countdown=countdown or None

@@ -16,6 +16,7 @@ from orgs.usermigration.chunking import job_file
 from orgs.usermigration.models import (
     ChunkStatus,
     MigrationChunk,
+    MigrationRow,
     MigrationStatus,
     RowStatus,
     UserMigration,
@@ -274,3 +275,31 @@ def test_a_refusal_stops_the_migration_visibly_and_continue_resumes_it(
     migration.refresh_from_db()
     assert (migration.status, migration.problem) == (MigrationStatus.FINISHED, "")
     assert len(sandbox_jobs(tenant)) == 1  # the job was read again, never sent again
+
+
+def test_idle_files_and_old_failed_jobs_lose_their_users_data(
+    tenant: Any, own_db_org: Any, settings: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orgs.services.errors import ServiceError
+    from orgs.usermigration.actions import expire_idle_migrations, migration_retry_failed_jobs
+
+    unconfirmed = upload_json(own_db_org, [bcrypt_user("ann@initech.test")])
+    failed = upload_json(own_db_org, [bcrypt_user("bob@initech.test")])
+    confirm(failed)
+    tenant.add_fault(method="POST", path="/api/v2/jobs/users-imports", status=400, times=1)
+    run_passes(failed.pk)
+    long_ago = timezone.now() - timedelta(days=settings.USER_MIGRATION_KEEP_DAYS + 1)
+    UserMigration.objects.filter(pk=unconfirmed.pk).update(created_at=long_ago)
+    assert expire_idle_migrations() == 1  # the finished one is not old enough yet
+    UserMigration.objects.filter(pk=failed.pk).update(finished_at=long_ago)
+    assert expire_idle_migrations() == 1
+
+    unconfirmed.refresh_from_db()
+    assert unconfirmed.status == MigrationStatus.DISCARDED
+    assert not MigrationRow.objects.exclude(payload_encrypted="").exists()
+    with pytest.raises(ServiceError, match="erased"):
+        migration_retry_failed_jobs(actor=None, migration=failed)
