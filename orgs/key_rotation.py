@@ -32,6 +32,8 @@ ENCRYPTED_FIELDS: list[tuple[type[models.Model], str]] = [
     (UserMigration, "upload_encrypted"),
     (MigrationRow, "payload_encrypted"),
 ]
+# Of those, the ones that hold whole files rather than a few secrets.
+FILE_FIELDS = {(UserExport, "file_encrypted"), (UserMigration, "upload_encrypted")}
 DEFAULT_BATCH_SIZE = 200
 
 
@@ -106,8 +108,14 @@ def rotate_field(
 
 
 def rotate_all(*, dry_run: bool, batch_size: int = DEFAULT_BATCH_SIZE) -> list[RotationCount]:
-    """Every encrypted field, re-encrypted with the newest key (counted only if `dry_run`)."""
+    """Every encrypted field, re-encrypted with the newest key (counted only if `dry_run`).
+    Whole files (an upload, an export: tens of MB each) go one row at a time."""
     return [
-        rotate_field(model, name, dry_run=dry_run, batch_size=batch_size)
+        rotate_field(
+            model,
+            name,
+            dry_run=dry_run,
+            batch_size=1 if (model, name) in FILE_FIELDS else batch_size,
+        )
         for model, name in ENCRYPTED_FIELDS
     ]

@@ -21,7 +21,7 @@ from orgs.usermigration.models import ChunkStatus, MigrationChunk, MigrationRow,
 
 DUPLICATED = "DUPLICATED_USER"
 JOB_FAILED = (
-    "The import job this user was in failed in Auth0{details}. Nothing of it was imported; "
+    "The import job this user was in failed in Auth0. Nothing of it was imported; "
     "it can be tried again."
 )
 # Auth0's per-user error codes, in plain words.
@@ -69,11 +69,10 @@ def record_completed_job(chunk: MigrationChunk, job: JobStatus, errors: list[Use
 
 @transaction.atomic
 def record_failed_job(chunk: MigrationChunk, details: str) -> None:
-    """The whole job failed: its rows are not imported, and keep what is needed to retry."""
-    said = f" ({details.rstrip('.')})" if details else ""
+    """The whole job failed: its rows are not imported, and keep what is needed to retry.
+    Auth0's own words (`details`) stay on the chunk, for staff; rows get plain ones."""
     chunk.rows.filter(status=RowStatus.SENT).update(
-        status=RowStatus.FAILED,
-        errors=[{"field": "", "message": JOB_FAILED.format(details=said)}],
+        status=RowStatus.FAILED, errors=[{"field": "", "message": JOB_FAILED}]
     )
     MigrationChunk.objects.filter(pk=chunk.pk).update(
         status=ChunkStatus.FAILED, status_details=details, progress={}

@@ -8,7 +8,7 @@ carries its own authorisation, so it is read without the Management API token.
 
 from __future__ import annotations
 
-import gzip
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,4 +147,17 @@ def download_export(location: str) -> bytes:
                     raise Auth0Error("The export's file is too large to read.", status=413)
     except httpx.HTTPError as exc:
         raise Auth0Error("The export's file could not be downloaded.", retryable=True) from exc
-    return gzip.decompress(bytes(data))
+    return _gunzip(bytes(data))
+
+
+def _gunzip(data: bytes) -> bytes:
+    """The file inside the gzip, refused past MAX_EXPORT_DOWNLOAD_BYTES unpacked too (a
+    small download can unpack to gigabytes)."""
+    unpacker = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        unpacked = unpacker.decompress(data, MAX_EXPORT_DOWNLOAD_BYTES + 1)
+    except zlib.error as exc:
+        raise Auth0Error("The export's file is not a gzip file.", code="bad_file") from exc
+    if len(unpacked) > MAX_EXPORT_DOWNLOAD_BYTES or unpacker.unconsumed_tail:
+        raise Auth0Error("The export's file is too large to read.", status=413)
+    return unpacked
