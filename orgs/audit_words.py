@@ -89,6 +89,7 @@ ACTION_WORDS: dict[str, str] = {
     "users.migrate": "Started importing users",
     "users.migration_continue": "Continued a stopped user import",
     "users.migration_retry": "Sent a user import's failed jobs again",
+    "users.migration_stop": "Ended a stopped user import",
     "users.export": "Started an export of the organization's users",
     "users.export_download": "Downloaded an export of the organization's users",
 }

@@ -111,3 +111,35 @@ def expire_idle_migrations() -> int:
         .update(payload_encrypted="")
     )
     return changed
+
+
+STOPPED_BY_PERSON = (
+    "The import was stopped before Auth0 reported on this user: they may be in the "
+    "connection without being a member. Check the organization's members."
+)
+
+
+def migration_stop(*, actor: User | None, migration: UserMigration) -> None:
+    """The way out of a migration that cannot go on (stopped on a refusal, or stalled):
+    nothing more is sent; users Auth0 has not reported on are marked with what may have
+    happened to them; the migration is finished and its users' data erased."""
+    with transaction.atomic():
+        locked = UserMigration.objects.select_for_update().get(pk=migration.pk)
+        if locked.status != MigrationStatus.IMPORTING or not (is_stalled(locked) or locked.problem):
+            raise ServiceError("Only an import that has stopped can be ended here.")
+        locked.rows.filter(status=RowStatus.SENT).update(
+            status=RowStatus.FAILED,
+            errors=[{"field": "", "message": STOPPED_BY_PERSON}],
+        )
+        open_chunks = locked.chunks.exclude(status__in=[ChunkStatus.DONE, ChunkStatus.FAILED])
+        open_chunks.update(status=ChunkStatus.FAILED, status_details="Stopped by a person.")
+        locked.rows.exclude(payload_encrypted="").update(payload_encrypted="")
+        locked.status, locked.finished_at = MigrationStatus.FINISHED, timezone.now()
+        locked.save(update_fields=["status", "finished_at"])
+        audit(
+            actor=actor,
+            action="users.migration_stop",
+            organization=locked.organization,
+            target=locked.file_name,
+            migration=locked.pk,
+        )

@@ -45,6 +45,11 @@ urlpatterns: list = [
         migrations.migration_retry_view,
         name="retry",
     ),
+    path(
+        "<int:pk>/migrations/<int:migration_id>/stop/",
+        migrations.migration_stop_view,
+        name="stop",
+    ),
     # Exports of an organization's users (orgs/usermigration/views/exports.py).
     path("<int:pk>/exports/new/", exports.export_new, name="export_new"),
     path("<int:pk>/exports/<int:export_id>/", exports.export_detail, name="export_detail"),

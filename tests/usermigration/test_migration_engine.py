@@ -303,3 +303,31 @@ def test_idle_files_and_old_failed_jobs_lose_their_users_data(
     assert not MigrationRow.objects.exclude(payload_encrypted="").exists()
     with pytest.raises(ServiceError, match="erased"):
         migration_retry_failed_jobs(actor=None, migration=failed)
+
+
+def test_a_stopped_import_can_be_ended_from_its_page(
+    tenant: Any, own_db_org: Any, client: Any
+) -> None:
+    from django.urls import reverse
+
+    from orgs.usermigration.actions import STOPPED_BY_PERSON
+    from tests.factories import UserFactory
+
+    migration = upload_json(own_db_org, [bcrypt_user("ann@initech.test")])
+    confirm(migration)
+    tenant.add_fault(method="GET", path=r"^/api/v2/jobs/job_[0-9a-f]+$", status=403)
+    run_passes(migration.pk)
+    client.force_login(UserFactory(is_staff=True))
+    detail = reverse("usermigration:detail", args=[own_db_org.pk, migration.pk])
+    assert "End the import instead" in client.get(detail).content.decode()
+    stop = reverse("usermigration:stop", args=[own_db_org.pk, migration.pk])
+    asked = client.get(stop).content.decode()
+    assert "End the import of users.json?" in asked and "password hashes" in asked
+
+    assert client.post(stop).status_code == 302
+    migration.refresh_from_db()
+    assert migration.status == MigrationStatus.FINISHED
+    ann = migration.rows.get()
+    assert (ann.status, ann.errors[0]["message"]) == (RowStatus.FAILED, STOPPED_BY_PERSON)
+    assert not migration.rows.exclude(payload_encrypted="").exists()
+    assert client.post(stop).status_code == 400  # finished: nothing to end

@@ -25,7 +25,11 @@ from orgs.models import Organization
 from orgs.secrets import decrypt_bytes
 from orgs.services.errors import ServiceError
 from orgs.usermigration import reading
-from orgs.usermigration.actions import migration_continue, migration_retry_failed_jobs
+from orgs.usermigration.actions import (
+    migration_continue,
+    migration_retry_failed_jobs,
+    migration_stop,
+)
 from orgs.usermigration.confirm import migration_confirm
 from orgs.usermigration.forms import ConfirmForm, MappingForm, MigrationUploadForm
 from orgs.usermigration.mapping import guess_mapping, mapping_problems
@@ -334,6 +338,37 @@ def migration_retry_view(request: HttpRequest, pk: int, migration_id: int) -> Ht
         return _render_detail(request, org, migration, action_error=exc.message)
     messages.success(request, f"Sending {jobs} failed job{'' if jobs == 1 else 's'} again.")
     return redirect(_detail_url(migration))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def migration_stop_view(request: HttpRequest, pk: int, migration_id: int) -> HttpResponse:
+    """GET: what ending a stopped import does; POST: end it."""
+    org, migration = _migration_for(request, pk, migration_id)
+    if request.method != "POST":
+        return render_confirmation(request, _stop_confirmation(migration))
+    try:
+        migration_stop(actor=_actor(request), migration=migration)
+    except ServiceError as exc:
+        return _render_detail(request, org, migration, action_error=exc.message)
+    messages.success(request, "The import is ended: the results say what became of each user.")
+    return redirect(_detail_url(migration))
+
+
+def _stop_confirmation(migration: UserMigration) -> Confirmation:
+    return Confirmation(
+        title=f"End the import of {migration.file_name}?",
+        action_url=reverse("usermigration:stop", args=[migration.organization_id, migration.pk]),
+        button="End the import",
+        cancel_url=_detail_url(migration),
+        impact=[
+            "Users already imported stay, with what was done for them.",
+            "Nothing more is sent to Auth0: users still waiting are not imported.",
+            "Users Auth0 had not reported on may be in the connection without being "
+            "members; the results CSV marks them.",
+            "The file's password hashes are deleted from the portal.",
+        ],
+    )
 
 
 @login_required
