@@ -305,9 +305,9 @@ def test_a_customer_admin_of_another_organization_gets_404_everywhere(
     outsider = log_in(Client(), _admin_of(globex, "admin@outsider.test"), globex)
     for name in ("index", "new", "example"):
         assert outsider.get(_url(name, own_db_org)).status_code == 404, name
-    for name in ("detail", "mapping", "status", "results", "discard"):
+    for name in ("detail", "mapping", "status", "results", "discard", "stop"):
         assert outsider.get(_url(name, own_db_org, migration)).status_code == 404, name
-    for name in ("confirm", "discard", "continue", "retry"):
+    for name in ("confirm", "discard", "continue", "retry", "stop"):
         assert outsider.post(_url(name, own_db_org, migration)).status_code == 404, name
     # Nor through its own organization's URLs.
     assert outsider.get(_url("detail", globex, migration)).status_code == 404
