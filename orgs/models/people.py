@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Lower
 
 from orgs.models.base import Synced
 from orgs.models.organizations import Organization
@@ -33,6 +34,8 @@ class Member(Synced):
         constraints = [
             models.UniqueConstraint(fields=["organization", "user_id"], name="unique_member"),
         ]
+        # Addresses compared case-blind (a users file against other organizations' people).
+        indexes = [models.Index(Lower("email"), name="member_email_lower")]
 
     def __str__(self) -> str:
         return self.email or self.user_id
@@ -84,6 +87,7 @@ class Invitation(Synced):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(Lower("email"), name="invitation_email_lower")]
 
     def __str__(self) -> str:
         return f"{self.email} to {self.organization}"
