@@ -6,7 +6,6 @@ memory. JSON lines carry each event whole, as Auth0 gave it; CSV the searchable 
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from orgs.auth0logs.models import Auth0LogEntry
+from portal.spreadsheets import csv_lines as spreadsheet_csv_lines
 
 CSV_COLUMNS = (
     "log_id",
@@ -29,23 +29,13 @@ CSV_COLUMNS = (
     "route",
 )
 CHUNK = 2000
-# A cell starting with one of these is a formula to a spreadsheet; user names and
-# descriptions come from the outside, so such cells are quoted with a leading apostrophe.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class _Line:
-    """A file-like object that hands back what csv.writer writes, for streaming."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 def csv_lines(entries: QuerySet[Auth0LogEntry]) -> Iterator[str]:
-    writer = csv.writer(_Line())
-    yield writer.writerow(CSV_COLUMNS)
-    for row in _rows(entries.values_list(*CSV_COLUMNS)):
-        yield writer.writerow([_cell(value) for value in row])
+    """User names and descriptions come from the outside: cells a spreadsheet would run as
+    formulas are quoted (portal.spreadsheets)."""
+    rows = _rows(entries.values_list(*CSV_COLUMNS))
+    return spreadsheet_csv_lines(CSV_COLUMNS, ([_cell(value) for value in row] for row in rows))
 
 
 def json_lines(entries: QuerySet[Auth0LogEntry]) -> Iterator[str]:
@@ -58,5 +48,4 @@ def _rows(values: QuerySet[Any, Any]) -> Iterable[Any]:
 
 
 def _cell(value: Any) -> str:
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

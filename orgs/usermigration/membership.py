@@ -19,7 +19,7 @@ from django.utils import timezone
 from orgs.auth0.operations import members as members_api
 from orgs.auth0.operations import users as users_api
 from orgs.emails import MailNotSent, render_email, send_telling_apart
-from orgs.models import Member, SyncState
+from orgs.models import Member, Role, SyncState
 from orgs.usermigration.models import (
     ChunkStatus,
     MigrationChunk,
@@ -49,9 +49,9 @@ def finish_members(migration: UserMigration, deadline: float) -> float | None:
     org_id = migration.organization.auth0_id
     if not org_id:
         return None  # the organization is not in Auth0 (yet): wait
-    role_ids = [role.auth0_id for role in migration.roles.all()]
+    roles = list(migration.roles.all())  # read once a pass, not once a member
     for chunk in migration.chunks.filter(status=ChunkStatus.COMPLETED).order_by("number"):
-        if not _add_members(migration, chunk, org_id, role_ids, deadline):
+        if not _add_members(migration, chunk, org_id, roles, deadline):
             return 0.0
         links = _mail_links(migration, chunk, org_id, deadline)
         if links is not True:
@@ -64,9 +64,10 @@ def _add_members(
     migration: UserMigration,
     chunk: MigrationChunk,
     org_id: str,
-    role_ids: list[str],
+    roles: list[Role],
     deadline: float,
 ) -> bool:
+    role_ids = [role.auth0_id for role in roles]
     waiting = chunk.rows.filter(status__in=IMPORTED, member_added_at__isnull=True).exclude(
         auth0_user_id=""
     )
@@ -76,16 +77,16 @@ def _add_members(
             return True
         members_api.add_member_batch(org_id, [row.auth0_user_id for row in batch])
         if not role_ids:
-            _record_members(migration, batch)
+            _record_members(migration, batch, roles)
             continue
         for row in batch:  # one call per user: each recorded as it is done
             members_api.assign_roles(org_id, row.auth0_user_id, role_ids)
-            _record_members(migration, [row])
+            _record_members(migration, [row], roles)
     return False
 
 
 @transaction.atomic
-def _record_members(migration: UserMigration, rows: list[MigrationRow]) -> None:
+def _record_members(migration: UserMigration, rows: list[MigrationRow], roles: list[Role]) -> None:
     now = timezone.now()
     Member.objects.bulk_create(
         [
@@ -101,7 +102,6 @@ def _record_members(migration: UserMigration, rows: list[MigrationRow]) -> None:
         ],
         ignore_conflicts=True,  # already a member (an update of an existing user)
     )
-    roles = list(migration.roles.all())
     if roles:
         members = Member.objects.filter(
             organization=migration.organization, user_id__in=[r.auth0_user_id for r in rows]

@@ -76,11 +76,6 @@ def migration_upload(
     return migration
 
 
-def csv_headers(migration: UserMigration) -> list[str]:
-    """The headers of a migration's CSV waiting for its mapping."""
-    return reading.read_csv(decrypt_bytes(migration.upload_encrypted)).headers
-
-
 def migration_map(*, actor: User | None, migration: UserMigration, mapping: CsvMapping) -> None:
     """Read a CSV's rows with the person's column mapping and check them."""
     with transaction.atomic():
